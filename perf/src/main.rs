@@ -1,0 +1,2 @@
+//! `cairn-perf`: Cairn's warm-up and regression benchmarking harness.
+fn main() {}

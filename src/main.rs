@@ -1,0 +1,2 @@
+//! The `cairn` command: wiring only.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Cairn's image tracer: clone, clamp, replace, rehash, scrub, convert.

@@ -1,0 +1,1 @@
+//! Cairn's language: front end, bytecode compiler, interpreter, primitives, kernel library.
