@@ -751,7 +751,8 @@ fn integer(n: BigInt) -> Literal {
     }
 }
 
-/// Fails on the second occurrence of a name among `names`.
+/// Fails on the second occurrence of a name among `names`, and on a declared
+/// name that is a pseudo-variable (`self`, `nil`, …).
 fn check_unique<'a>(
     p: &Parser<'_>,
     names: impl Iterator<Item = &'a Ident>,
@@ -759,6 +760,12 @@ fn check_unique<'a>(
 ) -> PResult<()> {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for ident in names {
+        if PseudoVar::from_name(&ident.name).is_some() {
+            return Err(p.error_at(
+                ident.span,
+                format!("cannot declare '{}': it is a reserved name", ident.name),
+            ));
+        }
         if let Some(first) = seen.insert(&ident.name, ident.span) {
             return Err(p.error_at(
                 ident.span,
