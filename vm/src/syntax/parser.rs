@@ -396,6 +396,9 @@ impl<'f> Parser<'f> {
             if end.matches(self.tok()) {
                 break;
             }
+            if matches!(self.tok(), Tok::RParen | Tok::RBracket | Tok::Eof) {
+                return Err(self.expected(end.describe()));
+            }
             if *self.tok() == Tok::Caret {
                 let start = self.advance().span;
                 let value = self.expression()?;
