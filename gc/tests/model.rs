@@ -23,6 +23,7 @@ use cairn_gc::{ClassIndex, Format, Heap, HeapConfig, Oop};
 use common::{assert_verified, boot, small_config, MockVm};
 use proptest::prelude::*;
 
+/// Root slots of the mock VM in the ordinary runs.
 const ROOTS: usize = 6;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -41,6 +42,7 @@ struct MObj {
     bytes: Vec<u8>,
     hash: u32,
     oop: Oop,
+    pinned: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -86,6 +88,13 @@ enum Op {
         b: usize,
         swap: bool,
     },
+    Pin {
+        target: usize,
+    },
+    RegisterFinalizer {
+        target: usize,
+    },
+    TakeFinalized,
 }
 
 struct World {
@@ -95,6 +104,10 @@ struct World {
     objs: HashMap<usize, MObj>,
     roots: Vec<Val>,
     next_id: usize,
+    /// Objects registered for finalization, in registration order.
+    registry: Vec<usize>,
+    /// Objects in the heap's finalization queue, in queue order.
+    finalized: Vec<usize>,
 }
 
 fn shape(format: Format, fixed: usize, len: usize) -> (usize, usize) {
@@ -110,7 +123,7 @@ fn shape(format: Format, fixed: usize, len: usize) -> (usize, usize) {
 }
 
 impl World {
-    fn new(config: HeapConfig) -> World {
+    fn new(config: HeapConfig, roots: usize) -> World {
         let (mut heap, class) = boot(config);
         let mut classes = vec![class];
         for i in 0..2 {
@@ -119,12 +132,14 @@ impl World {
         World {
             heap,
             vm: MockVm {
-                roots: vec![Oop::small_int(0); ROOTS],
+                roots: vec![Oop::small_int(0); roots],
             },
             classes,
             objs: HashMap::new(),
-            roots: vec![Val::Int(0); ROOTS],
+            roots: vec![Val::Int(0); roots],
             next_id: 0,
+            registry: Vec::new(),
+            finalized: Vec::new(),
         }
     }
 
@@ -150,6 +165,7 @@ impl World {
                 }
             })
             .collect();
+        stack.extend(&self.finalized);
         while let Some(id) = stack.pop() {
             if seen.insert(id) {
                 for v in &self.objs[&id].slots {
@@ -188,16 +204,16 @@ impl World {
 
     /// Applies to the model the collections the heap ran since `before`.
     fn account_for_collections(&mut self, before: (u64, u64)) {
+        // A full collection starts with a scavenge of its own (tenuring everything), so
+        // it is modelled as a scavenge followed by a whole-heap mark.
         let after = self.counters();
-        if after.1 > before.1 {
-            self.model_collect(true);
-        } else if after.0 > before.0 {
-            assert_eq!(
-                after.0,
-                before.0 + 1,
-                "one allocation ran several scavenges"
-            );
+        let fulls = after.1 - before.1;
+        for _ in 0..(after.0 - before.0 - fulls) {
             self.model_collect(false);
+        }
+        for _ in 0..fulls {
+            self.model_collect(false);
+            self.model_collect(true);
         }
     }
 
@@ -212,14 +228,58 @@ impl World {
                 stack.push(*id);
             }
         }
+        stack.extend(&self.finalized);
+        let young = |w: &World, id: usize| w.heap.is_young(w.objs[&id].oop);
         if !full {
-            for (id, o) in &self.objs {
-                if !self.heap.is_young(o.oop) {
+            for id in self.objs.keys() {
+                if !young(self, *id) {
                     stack.push(*id);
                 }
             }
         }
         let mut deferred: Vec<usize> = Vec::new();
+        self.mark(&mut marked, &mut stack, &mut deferred);
+        // Unreachable registered objects are resurrected and queued in registry order.
+        // An object registered twice is queued once and stays registered once: the
+        // heap marks each queued object before looking at the next entry.
+        let mut queued: Vec<usize> = Vec::new();
+        self.registry.retain(|id| {
+            if marked.contains(id) || queued.contains(id) {
+                true
+            } else {
+                queued.push(*id);
+                false
+            }
+        });
+        stack.extend(&queued);
+        self.finalized.extend(&queued);
+        self.mark(&mut marked, &mut stack, &mut deferred);
+        for e in deferred {
+            self.objs
+                .get_mut(&e)
+                .unwrap()
+                .slots
+                .iter_mut()
+                .for_each(|s| *s = Val::Nil);
+        }
+        self.objs.retain(|id, _| marked.contains(id));
+        let live: HashSet<usize> = marked;
+        for o in self.objs.values_mut() {
+            if o.format == Format::Weak {
+                for s in &mut o.slots[o.fixed..] {
+                    if let Val::Ref(r) = s {
+                        if !live.contains(r) {
+                            *s = Val::Nil;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks from `stack`, holding back ephemerons whose key is unmarked until no more
+    /// keys turn up; `deferred` keeps the ephemerons still waiting.
+    fn mark(&self, marked: &mut HashSet<usize>, stack: &mut Vec<usize>, deferred: &mut Vec<usize>) {
         loop {
             while let Some(id) = stack.pop() {
                 if !marked.insert(id) {
@@ -244,7 +304,7 @@ impl World {
                 }
             }
             let mut progress = false;
-            for e in std::mem::take(&mut deferred) {
+            for e in std::mem::take(deferred) {
                 match self.objs[&e].slots[0] {
                     Val::Ref(k) if !marked.contains(&k) => deferred.push(e),
                     _ => {
@@ -258,28 +318,7 @@ impl World {
                 }
             }
             if !progress {
-                break;
-            }
-        }
-        for e in deferred {
-            self.objs
-                .get_mut(&e)
-                .unwrap()
-                .slots
-                .iter_mut()
-                .for_each(|s| *s = Val::Nil);
-        }
-        self.objs.retain(|id, _| marked.contains(id));
-        let live: HashSet<usize> = marked;
-        for o in self.objs.values_mut() {
-            if o.format == Format::Weak {
-                for s in &mut o.slots[o.fixed..] {
-                    if let Val::Ref(r) = s {
-                        if !live.contains(r) {
-                            *s = Val::Nil;
-                        }
-                    }
-                }
+                return;
             }
         }
     }
@@ -325,9 +364,10 @@ impl World {
                         bytes: vec![0; raw],
                         hash: 0,
                         oop,
+                        pinned: false,
                     },
                 );
-                let root = root % ROOTS;
+                let root = root % self.roots.len();
                 self.roots[root] = Val::Ref(id);
                 self.vm.roots[root] = oop;
             }
@@ -353,8 +393,9 @@ impl World {
             }
             Op::SetRoot { root, value } => {
                 let value = self.pick(value);
-                self.roots[root % ROOTS] = value;
-                self.vm.roots[root % ROOTS] = self.oop_of(value);
+                let root = root % self.roots.len();
+                self.roots[root] = value;
+                self.vm.roots[root] = self.oop_of(value);
             }
             Op::WriteByte {
                 target,
@@ -401,6 +442,41 @@ impl World {
                 self.account_for_collections(before);
                 self.resync_after_collection(before);
             }
+            Op::Pin { target } => {
+                let r = self.reachable();
+                if r.is_empty() {
+                    return;
+                }
+                let id = r[target % r.len()];
+                let oop = self.objs[&id].oop;
+                let pinned = self.heap.pin(oop);
+                assert_eq!(
+                    pinned,
+                    !self.heap.is_young(oop),
+                    "only old objects can be pinned"
+                );
+                self.objs.get_mut(&id).unwrap().pinned |= pinned;
+            }
+            Op::RegisterFinalizer { target } => {
+                let r = self.reachable();
+                if r.is_empty() {
+                    return;
+                }
+                let id = r[target % r.len()];
+                if !self.registry.contains(&id) && !self.finalized.contains(&id) {
+                    self.heap.register_finalizer(self.objs[&id].oop);
+                    self.registry.push(id);
+                }
+            }
+            Op::TakeFinalized => {
+                let got = self.heap.take_finalized();
+                let want: Vec<Oop> = self
+                    .finalized
+                    .drain(..)
+                    .map(|id| self.objs[&id].oop)
+                    .collect();
+                assert_eq!(got, want, "finalization queue");
+            }
             Op::Become { a, b, swap } => {
                 let r = self.reachable();
                 if r.is_empty() {
@@ -417,6 +493,15 @@ impl World {
                 self.objs
                     .values_mut()
                     .for_each(|o| o.slots.iter_mut().for_each(map));
+                for list in [&mut self.registry, &mut self.finalized] {
+                    for id in list.iter_mut() {
+                        let mut v = Val::Ref(*id);
+                        map(&mut v);
+                        if let Val::Ref(n) = v {
+                            *id = n;
+                        }
+                    }
+                }
                 if swap {
                     self.heap.become_swap(aoop, boop, &mut self.vm).unwrap();
                 } else {
@@ -457,6 +542,18 @@ impl World {
                 Val::Int(n) => assert_eq!(got, Oop::small_int(n), "root {i}"),
             }
         }
+        let queue = self.heap.finalization_queue();
+        assert_eq!(
+            queue.len(),
+            self.finalized.len(),
+            "finalization queue length"
+        );
+        stack.extend(self.finalized.iter().copied().zip(queue.iter().copied()));
+        assert_eq!(
+            self.heap.finalizable_count(),
+            self.registry.len(),
+            "finalization registry length"
+        );
         while let Some((id, oop)) = stack.pop() {
             if let Some(prev) = seen.get(&id) {
                 assert_eq!(*prev, oop, "object {id} found at two addresses");
@@ -476,6 +573,10 @@ impl World {
             assert_eq!(h.format(oop), o.format, "object {id}");
             assert_eq!(h.slot_count(oop), o.slots.len(), "object {id}");
             assert_eq!(h.peek_identity_hash(oop), o.hash, "object {id}");
+            assert_eq!(h.is_pinned(oop), o.pinned, "object {id}");
+            if o.pinned {
+                assert_eq!(oop, o.oop, "pinned object {id} moved");
+            }
             if matches!(
                 o.format,
                 Format::FixedIndexable
@@ -550,13 +651,21 @@ fn sel() -> impl Strategy<Value = Sel> {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let len = prop_oneof![12 => 0usize..10, 2 => 250usize..300, 1 => 2100usize..2200];
+    ops_with(
+        prop_oneof![12 => 0usize..10, 2 => 250usize..300, 1 => 2100usize..2200].boxed(),
+        8,
+    )
+}
+
+/// Operations with `len` as the distribution of indexed sizes and `alloc_weight` as the
+/// weight of allocations against the other operations.
+fn ops_with(len: BoxedStrategy<usize>, alloc_weight: u32) -> impl Strategy<Value = Op> {
     let alloc = (
         prop::sample::select(Format::ALL.to_vec()),
         0usize..4,
         len,
         0usize..3,
-        0..ROOTS,
+        any::<usize>(),
         prop::bool::weighted(0.2),
     )
         .prop_map(|(format, fixed, len, class, root, old)| Op::Alloc {
@@ -568,19 +677,38 @@ fn op() -> impl Strategy<Value = Op> {
             old,
         });
     prop_oneof![
-        8 => alloc,
+        alloc_weight => alloc,
         10 => (any::<usize>(), any::<usize>(), sel()).prop_map(|(target, slot, value)| Op::Store { target, slot, value }),
-        2 => (0..ROOTS, sel()).prop_map(|(root, value)| Op::SetRoot { root, value }),
+        2 => (any::<usize>(), sel()).prop_map(|(root, value)| Op::SetRoot { root, value }),
         2 => (any::<usize>(), any::<usize>(), any::<u8>()).prop_map(|(target, offset, byte)| Op::WriteByte { target, offset, byte }),
         2 => any::<usize>().prop_map(|target| Op::Hash { target }),
         3 => Just(Op::Scavenge),
         2 => any::<bool>().prop_map(|compact| Op::Full { compact }),
         1 => (any::<usize>(), any::<usize>(), any::<bool>()).prop_map(|(a, b, swap)| Op::Become { a, b, swap }),
+        2 => any::<usize>().prop_map(|target| Op::Pin { target }),
+        1 => any::<usize>().prop_map(|target| Op::RegisterFinalizer { target }),
+        1 => Just(Op::TakeFinalized),
     ]
 }
 
-fn run(config: HeapConfig, ops: &[Op]) {
-    let mut w = World::new(config);
+fn run(config: HeapConfig, roots: usize, ops: &[Op]) {
+    // Proptest reports the failing case and its message; the default hook would also
+    // print every panic met while shrinking.
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .unwrap_or("");
+            if msg.contains("minimal failing input") {
+                default(info);
+            }
+        }))
+    });
+    let mut w = World::new(config, roots);
     w.check();
     for op in ops {
         w.apply(op);
@@ -596,13 +724,34 @@ proptest! {
         let mut config = small_config();
         config.tenure_age = tenure_age;
         config.stress_interval = 0;
-        run(config, &ops);
+        run(config, ROOTS, &ops);
+    }
+
+    #[test]
+    fn heap_matches_model_in_a_tiny_heap(
+        ops in prop::collection::vec(
+            ops_with(prop_oneof![3 => 0usize..10, 6 => 200usize..700, 1 => 700usize..1100].boxed(), 16),
+            1..400,
+        ),
+    ) {
+        // Eden fills within a few dozen allocations, survivors overflow into old space,
+        // and old space spans several segments: the collectors' own triggers and
+        // multi-segment compaction get exercised.
+        let config = HeapConfig {
+            nursery_bytes: 64 << 10,
+            old_segment_bytes: 64 << 10,
+            large_object_bytes: 8 << 10,
+            tenure_age: 1,
+            ..small_config()
+        };
+        // Many roots keep enough data alive to fill several segments.
+        run(config, 64, &ops);
     }
 
     #[test]
     fn heap_matches_model_under_gc_stress(ops in prop::collection::vec(op(), 1..120), interval in 1u32..4) {
         let mut config = small_config();
         config.stress_interval = interval;
-        run(config, &ops);
+        run(config, ROOTS, &ops);
     }
 }
