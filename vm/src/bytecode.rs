@@ -228,8 +228,9 @@ bytecodes! {
     Mod = 43 (site: u16);
     /// `&` / `bitAnd:` with a SmallInteger fast path.
     BitAnd = 44 (site: u16);
-    /// Increment the SmallInteger in frame slot `n` by one, or send `+ 1` through `site`.
-    IncLocal = 45 (n: u8, site: u16);
+    /// If frame slot `n` holds a SmallInteger, increment it and skip the next `skip`
+    /// bytes (the generic `n := n + 1` sequence that follows, run otherwise).
+    IncLocal = 45 (n: u8, skip: u8);
 }
 
 /// The opcode that gives a fast path to `selector` with one argument, if any.
@@ -262,6 +263,7 @@ impl Instr {
             | Instr::JumpIfNil { offset }
             | Instr::JumpIfNotNil { offset } => Some(next + offset as usize),
             Instr::JumpBack { offset } => next.checked_sub(offset as usize),
+            Instr::IncLocal { skip, .. } => Some(next + skip as usize),
             _ => None,
         }
     }
@@ -282,8 +284,7 @@ impl Instr {
             | Instr::Ne { site }
             | Instr::IntDiv { site }
             | Instr::Mod { site }
-            | Instr::BitAnd { site }
-            | Instr::IncLocal { site, .. } => Some(site),
+            | Instr::BitAnd { site } => Some(site),
             _ => None,
         }
     }
@@ -318,7 +319,7 @@ mod tests {
             },
             Instr::Send { site: 65535 },
             Instr::JumpBack { offset: 12 },
-            Instr::IncLocal { n: 5, site: 9 },
+            Instr::IncLocal { n: 5, skip: 9 },
             Instr::ReturnNonLocal,
         ];
         let mut code = Vec::new();

@@ -616,8 +616,13 @@ impl<'a> Compiler<'a> {
         self.note_line(e.span.line);
         match &e.kind {
             ExprKind::Return(v) => {
-                self.expr(v)?;
-                self.emit_return();
+                let in_block = self.funcs.last().is_some_and(|f| f.is_block);
+                if !in_block && matches!(v.kind, ExprKind::Pseudo(PseudoVar::SelfVar)) {
+                    self.emit(Instr::ReturnSelf);
+                } else {
+                    self.expr(v)?;
+                    self.emit_return();
+                }
                 // Code after a return is unreachable but must keep the stack shape.
                 if value {
                     self.emit(Instr::PushNil);
@@ -641,16 +646,11 @@ impl<'a> Compiler<'a> {
     fn emit_return(&mut self) {
         let in_block = self.funcs.last().is_some_and(|f| f.is_block);
         if in_block {
+            // When the home is dead, `escapedBlock:` answers the value of the block.
             self.emit(Instr::ReturnNonLocal);
+            self.emit(Instr::ReturnTop);
         } else {
-            let f = self.func();
-            // Peephole: `PushSelf ReturnTop` is `ReturnSelf`.
-            if f.code.last() == Some(&(crate::bytecode::Opcode::PushSelf as u8)) {
-                f.code.pop();
-                self.emit(Instr::ReturnSelf);
-            } else {
-                self.emit(Instr::ReturnTop);
-            }
+            self.emit(Instr::ReturnTop);
         }
     }
 
@@ -1018,24 +1018,23 @@ impl<'a> Compiler<'a> {
         self.statements(&b.body.statements, false)?;
         self.exit_scope();
         if step == 1 {
-            let site = self.site("+", 1, span)?;
+            // Fast path over the generic increment that follows (9 bytes).
             self.emit(Instr::IncLocal {
                 n: counter as u8,
-                site,
+                skip: 9,
             });
-        } else {
-            self.emit(Instr::PushLocal { n: counter as u8 });
-            let mag = step.unsigned_abs() as u8;
-            self.emit(Instr::PushSmall { value: mag });
-            let sel = if step > 0 { "+" } else { "-" };
-            let site = self.site(sel, 1, span)?;
-            self.emit(if step > 0 {
-                Instr::Add { site }
-            } else {
-                Instr::Sub { site }
-            });
-            self.emit(Instr::PopLocal { n: counter as u8 });
         }
+        self.emit(Instr::PushLocal { n: counter as u8 });
+        let mag = step.unsigned_abs() as u8;
+        self.emit(Instr::PushSmall { value: mag });
+        let sel = if step > 0 { "+" } else { "-" };
+        let site = self.site(sel, 1, span)?;
+        self.emit(if step > 0 {
+            Instr::Add { site }
+        } else {
+            Instr::Sub { site }
+        });
+        self.emit(Instr::PopLocal { n: counter as u8 });
         self.jump_back(top, span)?;
         self.patch(exit, span)?;
         let f = self.func();
