@@ -13,7 +13,11 @@ fn main() {
             let path = entry.path();
             if path.extension().and_then(|e| e.to_str()) == Some("som") {
                 println!("cargo:rerun-if-changed={}", path.display());
-                let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+                let name = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string();
                 entries.push((name, path.display().to_string()));
             }
         }
@@ -24,6 +28,7 @@ fn main() {
         writeln!(out, "    ({name:?}, include_str!({path:?})),").expect("write to String");
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR set by cargo")).join("kernel_sources.rs");
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR set by cargo"))
+        .join("kernel_sources.rs");
     std::fs::write(dest, out).expect("write kernel table");
 }

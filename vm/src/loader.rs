@@ -23,20 +23,57 @@ include!(concat!(env!("OUT_DIR"), "/kernel_sources.rs"));
 
 /// Classes that always come from the kernel (a user class of that name is ignored).
 pub const CORE_CLASSES: &[&str] = &[
-    "Object", "Class", "Metaclass", "Nil", "Boolean", "True", "False", "Integer", "Double", "String",
-    "Symbol", "Array", "Block", "Block1", "Block2", "Block3", "Method", "Primitive", "System",
-    "Character", "Exception", "Error", "ExceptionSet", "ZeroDivide", "ArithmeticError",
-    "MessageNotUnderstood", "SubscriptOutOfBounds", "StackOverflow", "OutOfMemory",
-    "PrimitiveFailed", "BlockCannotReturn", "IllegalResumeAttempt", "NotYetImplemented",
-    "Notification", "Warning",
+    "Object",
+    "Class",
+    "Metaclass",
+    "Nil",
+    "Boolean",
+    "True",
+    "False",
+    "Integer",
+    "Double",
+    "String",
+    "Symbol",
+    "Array",
+    "Block",
+    "Block1",
+    "Block2",
+    "Block3",
+    "Method",
+    "Primitive",
+    "System",
+    "Character",
+    "Exception",
+    "Error",
+    "ExceptionSet",
+    "ZeroDivide",
+    "ArithmeticError",
+    "MessageNotUnderstood",
+    "SubscriptOutOfBounds",
+    "StackOverflow",
+    "OutOfMemory",
+    "PrimitiveFailed",
+    "BlockCannotReturn",
+    "IllegalResumeAttempt",
+    "NotYetImplemented",
+    "Notification",
+    "Warning",
 ];
 
 /// Source of the marked methods (docs/design/exceptions.md): their protected block runs
 /// at pc `PROTECTED_PC` (after `PushSelf; Send value`).
 const MARKED: &[(&str, &str, u8)] = &[
     ("on:do:", "on: c do: h = ( ^self value )", mark::HANDLER),
-    ("ensure:", "ensure: b = ( | r | r := self value. b value. ^r )", mark::ENSURE),
-    ("ifCurtailed:", "ifCurtailed: b = ( ^self value )", mark::CURTAIL),
+    (
+        "ensure:",
+        "ensure: b = ( | r | r := self value. b value. ^r )",
+        mark::ENSURE,
+    ),
+    (
+        "ifCurtailed:",
+        "ifCurtailed: b = ( ^self value )",
+        mark::CURTAIL,
+    ),
 ];
 
 impl Vm {
@@ -44,12 +81,19 @@ impl Vm {
     fn kernel_source(&self, name: &str) -> Option<(String, String)> {
         if let Ok(dir) = std::env::var("CAIRN_KERNEL_DIR") {
             let path = std::path::Path::new(&dir).join(format!("{name}.som"));
-            return std::fs::read_to_string(&path).ok().map(|s| (s, path.display().to_string()));
+            return std::fs::read_to_string(&path)
+                .ok()
+                .map(|s| (s, path.display().to_string()));
         }
         KERNEL_SOURCES
             .binary_search_by(|(n, _)| (*n).cmp(name))
             .ok()
-            .map(|i| (KERNEL_SOURCES[i].1.to_string(), format!("kernel/{name}.som")))
+            .map(|i| {
+                (
+                    KERNEL_SOURCES[i].1.to_string(),
+                    format!("kernel/{name}.som"),
+                )
+            })
     }
 
     /// The source of class `name` from the class path, then the kernel.
@@ -82,7 +126,8 @@ impl Vm {
 
     /// Parses and defines a class from source; answers the class object.
     pub(crate) fn load_class_source(&mut self, source: &str, file: &str) -> VmResult<Oop> {
-        let def = crate::syntax::parse_class(source, file).map_err(|e| VmError::Compile(e.to_string()))?;
+        let def = crate::syntax::parse_class(source, file)
+            .map_err(|e| VmError::Compile(e.to_string()))?;
         self.loading.push(def.name.name.clone());
         let r = self.define_class(&def, file);
         self.loading.pop();
@@ -135,13 +180,20 @@ impl Vm {
         };
         let (idx, meta) = self.reserve(&name);
         let class_class = ClassIndex(self.s.known.class);
-        let mut fields: Vec<String> = super_index.map(|s| self.s.class(s).fields.clone()).unwrap_or_default();
+        let mut fields: Vec<String> = super_index
+            .map(|s| self.s.class(s).fields.clone())
+            .unwrap_or_default();
         fields.extend(def.instance_fields.iter().map(|f| f.name.clone()));
         let meta_super = match super_index {
             Some(s) => self.s.class(s).meta,
             None => class_class,
         };
-        let mut meta_fields: Vec<String> = match self.s.classes.get(meta_super.index()).and_then(|c| c.as_ref()) {
+        let mut meta_fields: Vec<String> = match self
+            .s
+            .classes
+            .get(meta_super.index())
+            .and_then(|c| c.as_ref())
+        {
             Some(c) => c.fields.clone(),
             None => self.class_instance_fields.clone(),
         };
@@ -151,40 +203,49 @@ impl Vm {
             "String" | "Symbol" => Shape::Bytes,
             "Object" => Shape::Fixed,
             n if crate::loader::SPECIAL_SHAPES.contains(&n) => Shape::Special,
-            _ => super_index.map(|s| self.s.class(s).shape).unwrap_or(Shape::Fixed),
+            _ => super_index
+                .map(|s| self.s.class(s).shape)
+                .unwrap_or(Shape::Fixed),
         };
-        let shape = if shape == Shape::Special && !crate::loader::SPECIAL_SHAPES.contains(&name.as_str()) {
-            Shape::Fixed
-        } else {
-            shape
-        };
+        let shape =
+            if shape == Shape::Special && !crate::loader::SPECIAL_SHAPES.contains(&name.as_str()) {
+                Shape::Fixed
+            } else {
+                shape
+            };
         if name == "Class" {
             self.class_instance_fields = fields.clone();
         }
         let metaclass = ClassIndex(self.s.known.metaclass);
         let n_meta_fields = meta_fields.len();
-        self.put_class(idx, ClassInfo {
-            name: name.clone(),
-            superclass: super_index,
+        self.put_class(
+            idx,
+            ClassInfo {
+                name: name.clone(),
+                superclass: super_index,
+                meta,
+                is_meta: false,
+                fields: fields.clone(),
+                shape,
+                methods: HashMap::new(),
+                method_order: Vec::new(),
+                file: file.to_string(),
+            },
+        );
+        self.put_class(
             meta,
-            is_meta: false,
-            fields: fields.clone(),
-            shape,
-            methods: HashMap::new(),
-            method_order: Vec::new(),
-            file: file.to_string(),
-        });
-        self.put_class(meta, ClassInfo {
-            name: format!("{name} class"),
-            superclass: Some(meta_super),
-            meta: metaclass,
-            is_meta: true,
-            fields: meta_fields.clone(),
-            shape: Shape::Special,
-            methods: HashMap::new(),
-            method_order: Vec::new(),
-            file: file.to_string(),
-        });
+            ClassInfo {
+                name: format!("{name} class"),
+                superclass: Some(meta_super),
+                meta: metaclass,
+                is_meta: true,
+                fields: meta_fields.clone(),
+                shape: Shape::Special,
+                methods: HashMap::new(),
+                method_order: Vec::new(),
+                file: file.to_string(),
+            },
+        );
         // Heap objects: the class (instance of its metaclass) and the metaclass.
         let fmt = |n: usize| if n == 0 { Format::Zero } else { Format::Fixed };
         let class_obj = self.alloc_old(meta, fmt(n_meta_fields), n_meta_fields, 0)?;
@@ -197,13 +258,20 @@ impl Vm {
         self.set_global(id, class_obj);
         // Methods.
         let file_rc: Rc<str> = file.into();
-        for (side, methods, flds) in [(false, &def.instance_methods, &fields), (true, &def.class_methods, &meta_fields)] {
+        for (side, methods, flds) in [
+            (false, &def.instance_methods, &fields),
+            (true, &def.class_methods, &meta_fields),
+        ] {
             let holder = if side { meta } else { idx };
             for mdef in methods {
-                let code = compile_method(mdef, flds, file).map_err(|e| VmError::Compile(e.to_string()))?;
-                let index = self.install_code(&code, holder, file_rc.clone(), Some((&name, side)))?;
+                let code = compile_method(mdef, flds, file)
+                    .map_err(|e| VmError::Compile(e.to_string()))?;
+                let index =
+                    self.install_code(&code, holder, file_rc.clone(), Some((&name, side)))?;
                 let sel = self.intern(&mdef.selector);
-                let info = self.s.classes[holder.index()].as_mut().expect("just defined");
+                let info = self.s.classes[holder.index()]
+                    .as_mut()
+                    .expect("just defined");
                 info.methods.insert(sel, index);
                 info.method_order.push(index);
             }
@@ -220,7 +288,9 @@ impl Vm {
     }
 
     fn register_class_object(&mut self, idx: ClassIndex, obj: Oop) -> VmResult<()> {
-        self.heap.set_class_at(idx, obj).map_err(|_| VmError::Fatal("class table full".into()))?;
+        self.heap
+            .set_class_at(idx, obj)
+            .map_err(|_| VmError::Fatal("class table full".into()))?;
         let h = self.heap.identity_hash(obj);
         self.class_by_hash.entry(h).or_default().push(idx.0);
         Ok(())
@@ -249,9 +319,13 @@ impl Vm {
         if code.primitive {
             if let Some((class_name, false)) = binding {
                 if class_name == "Block" {
-                    if let Some(&(_, src, marks)) = MARKED.iter().find(|(s, _, _)| *s == code.selector) {
-                        let def = crate::syntax::parse_method(src, "<vm>").map_err(|e| VmError::Fatal(e.to_string()))?;
-                        let body = compile_method(&def, &[], "<vm>").map_err(|e| VmError::Fatal(e.to_string()))?;
+                    if let Some(&(_, src, marks)) =
+                        MARKED.iter().find(|(s, _, _)| *s == code.selector)
+                    {
+                        let def = crate::syntax::parse_method(src, "<vm>")
+                            .map_err(|e| VmError::Fatal(e.to_string()))?;
+                        let body = compile_method(&def, &[], "<vm>")
+                            .map_err(|e| VmError::Fatal(e.to_string()))?;
                         let index = self.install_with_selector(&body, holder, file, None, None)?;
                         self.s.methods[index as usize].marks = marks;
                         return Ok(index);
@@ -308,9 +382,19 @@ impl Vm {
         }));
         let mut blocks = Vec::with_capacity(code.blocks.len());
         for b in &code.blocks {
-            blocks.push(self.install_with_selector(b, holder, file.clone(), None, Some(selector))?);
+            blocks.push(self.install_with_selector(
+                b,
+                holder,
+                file.clone(),
+                None,
+                Some(selector),
+            )?);
         }
-        let trivial = if code.is_block || code.primitive { None } else { self.trivial_kind(index, code) };
+        let trivial = if code.is_block || code.primitive {
+            None
+        } else {
+            self.trivial_kind(index, code)
+        };
         let m = &mut self.s.methods[index as usize];
         m.blocks = blocks.into_boxed_slice();
         if let Some(k) = trivial {
@@ -321,20 +405,30 @@ impl Vm {
 
     /// Recognises getters, setters, literal and self returns (run without a frame).
     fn trivial_kind(&mut self, index: u32, code: &CompiledCode) -> Option<MethodKind> {
-        let instrs: Vec<Instr> = decode_all(&code.code).ok()?.into_iter().map(|(_, i)| i).collect();
+        let instrs: Vec<Instr> = decode_all(&code.code)
+            .ok()?
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect();
         let lit = |vm: &mut Vm, o: Oop| {
             let m = &mut vm.s.methods[index as usize];
             m.literals.push(o);
             MethodKind::Literal((m.literals.len() - 1) as u16)
         };
         Some(match instrs.as_slice() {
-            [Instr::PushField { n }, Instr::ReturnTop] if code.num_args == 0 => MethodKind::Getter(*n),
-            [Instr::PushLocal { n: 1 }, Instr::PopField { n }, Instr::ReturnSelf] if code.num_args == 1 => {
+            [Instr::PushField { n }, Instr::ReturnTop] if code.num_args == 0 => {
+                MethodKind::Getter(*n)
+            }
+            [Instr::PushLocal { n: 1 }, Instr::PopField { n }, Instr::ReturnSelf]
+                if code.num_args == 1 =>
+            {
                 MethodKind::Setter(*n)
             }
             [Instr::ReturnSelf] => MethodKind::ReturnSelf,
             [Instr::PushLiteral { lit: l }, Instr::ReturnTop] => MethodKind::Literal(*l),
-            [Instr::PushSmall { value }, Instr::ReturnTop] => lit(self, Oop::small_int(*value as i64)),
+            [Instr::PushSmall { value }, Instr::ReturnTop] => {
+                lit(self, Oop::small_int(*value as i64))
+            }
             [Instr::PushNil, Instr::ReturnTop] => {
                 let o = self.nil();
                 lit(self, o)
@@ -377,9 +471,26 @@ impl Vm {
     /// Boots: reserves the core class indices, makes nil/true/false/system and loads the
     /// core kernel classes.
     pub(crate) fn bootstrap(&mut self) -> VmResult<()> {
-        for name in ["Object", "Class", "Metaclass", "Nil", "True", "False", "Integer", "Double", "String",
-            "Symbol", "Array", "Block1", "Block2", "Block3", "Method", "Primitive", "System", "Character"]
-        {
+        for name in [
+            "Object",
+            "Class",
+            "Metaclass",
+            "Nil",
+            "True",
+            "False",
+            "Integer",
+            "Double",
+            "String",
+            "Symbol",
+            "Array",
+            "Block1",
+            "Block2",
+            "Block3",
+            "Method",
+            "Primitive",
+            "System",
+            "Character",
+        ] {
             self.reserve(name);
         }
         let r = |vm: &Vm, n: &str| vm.reserved[n].0 .0;
@@ -397,7 +508,12 @@ impl Vm {
             string: r(self, "String"),
             symbol: r(self, "Symbol"),
             array: r(self, "Array"),
-            blocks: [r(self, "Block1"), r(self, "Block2"), r(self, "Block3"), r(self, "Block3")],
+            blocks: [
+                r(self, "Block1"),
+                r(self, "Block2"),
+                r(self, "Block3"),
+                r(self, "Block3"),
+            ],
             method: r(self, "Method"),
             primitive: r(self, "Primitive"),
             system: r(self, "System"),
@@ -416,12 +532,30 @@ impl Vm {
         self.s.specials.system = sys;
         // Class's own fields are needed before Class is loaded (root metaclass).
         if let Some((src, file)) = self.kernel_source("Class") {
-            let def = crate::syntax::parse_class(&src, &file).map_err(|e| VmError::Compile(e.to_string()))?;
-            self.class_instance_fields = def.instance_fields.iter().map(|f| f.name.clone()).collect();
+            let def = crate::syntax::parse_class(&src, &file)
+                .map_err(|e| VmError::Compile(e.to_string()))?;
+            self.class_instance_fields =
+                def.instance_fields.iter().map(|f| f.name.clone()).collect();
         }
-        for name in ["Object", "Class", "Metaclass", "Nil", "True", "False", "Integer", "Double", "String",
-            "Symbol", "Array", "Block1", "Block2", "Block3", "Method", "Primitive", "System"]
-        {
+        for name in [
+            "Object",
+            "Class",
+            "Metaclass",
+            "Nil",
+            "True",
+            "False",
+            "Integer",
+            "Double",
+            "String",
+            "Symbol",
+            "Array",
+            "Block1",
+            "Block2",
+            "Block3",
+            "Method",
+            "Primitive",
+            "System",
+        ] {
             if self.load_global(name)?.is_none() {
                 return Err(VmError::Fatal(format!("the kernel has no class {name}")));
             }
@@ -444,6 +578,20 @@ impl Vm {
 
 /// Kernel classes whose instances `new` cannot make (immediates, blocks, methods...).
 pub(crate) const SPECIAL_SHAPES: &[&str] = &[
-    "Integer", "Double", "Nil", "True", "False", "Block", "Block1", "Block2", "Block3", "Method", "Primitive",
-    "Class", "Metaclass", "System", "Character", "Boolean",
+    "Integer",
+    "Double",
+    "Nil",
+    "True",
+    "False",
+    "Block",
+    "Block1",
+    "Block2",
+    "Block3",
+    "Method",
+    "Primitive",
+    "Class",
+    "Metaclass",
+    "System",
+    "Character",
+    "Boolean",
 ];

@@ -62,7 +62,12 @@ pub struct SendSite {
 impl SendSite {
     /// An empty site.
     pub fn new(selector: u32, argc: u8) -> SendSite {
-        SendSite { selector, argc, len: 0, entries: [(u32::MAX, 0); POLY_ENTRIES] }
+        SendSite {
+            selector,
+            argc,
+            len: 0,
+            entries: [(u32::MAX, 0); POLY_ENTRIES],
+        }
     }
 
     /// The cached method for `class`, if any.
@@ -71,8 +76,11 @@ impl SendSite {
         if self.entries[0].0 == class {
             return Some(self.entries[0].1);
         }
-        let n = (self.len as usize).min(POLY_ENTRIES);
-        self.entries[1..n].iter().find(|e| e.0 == class).map(|e| e.1)
+        let n = (self.len as usize).clamp(1, POLY_ENTRIES);
+        self.entries[1..n]
+            .iter()
+            .find(|e| e.0 == class)
+            .map(|e| e.1)
     }
 
     /// Records a lookup result; after POLY_ENTRIES classes the site is megamorphic

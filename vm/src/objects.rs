@@ -11,7 +11,13 @@ impl Vm {
     /// Allocates an object, collecting if needed. Every Oop held in Rust locals is
     /// stale afterwards: re-read it from the stack or `State::scratch`.
     #[inline(always)]
-    pub(crate) fn alloc(&mut self, class: ClassIndex, format: Format, fixed: usize, len: usize) -> VmResult<Oop> {
+    pub(crate) fn alloc(
+        &mut self,
+        class: ClassIndex,
+        format: Format,
+        fixed: usize,
+        len: usize,
+    ) -> VmResult<Oop> {
         if let Some(o) = self.heap.try_alloc(class, format, fixed, len) {
             return Ok(o);
         }
@@ -21,7 +27,13 @@ impl Vm {
     }
 
     /// Allocates in old space (classes, symbols, literals).
-    pub(crate) fn alloc_old(&mut self, class: ClassIndex, format: Format, fixed: usize, len: usize) -> VmResult<Oop> {
+    pub(crate) fn alloc_old(
+        &mut self,
+        class: ClassIndex,
+        format: Format,
+        fixed: usize,
+        len: usize,
+    ) -> VmResult<Oop> {
         self.heap
             .alloc_old(&mut self.s, class, format, fixed, len)
             .map_err(|_| VmError::OutOfMemory)
@@ -102,7 +114,9 @@ impl Vm {
     pub(crate) fn is_string(&self, oop: Oop) -> bool {
         oop.is_ptr() && {
             let c = self.class_of(oop);
-            c.0 == self.s.known.string || c.0 == self.s.known.symbol || self.inherits(c, ClassIndex(self.s.known.string))
+            c.0 == self.s.known.string
+                || c.0 == self.s.known.symbol
+                || self.inherits(c, ClassIndex(self.s.known.string))
         }
     }
 
@@ -113,7 +127,11 @@ impl Vm {
 
     /// True for an Array (or subclass instance with indexed pointer slots).
     pub(crate) fn is_array(&self, oop: Oop) -> bool {
-        oop.is_ptr() && matches!(self.heap.format(oop), Format::Indexable | Format::FixedIndexable)
+        oop.is_ptr()
+            && matches!(
+                self.heap.format(oop),
+                Format::Indexable | Format::FixedIndexable
+            )
     }
 
     /// Interns `name`, answering its symbol id.
@@ -216,7 +234,11 @@ impl Vm {
         }
         if oop.is_ptr() && self.class_of(oop).0 == self.s.known.integer {
             let b = self.heap.bytes(oop);
-            let sign = if b[0] == 1 { num_bigint::Sign::Minus } else { num_bigint::Sign::Plus };
+            let sign = if b[0] == 1 {
+                num_bigint::Sign::Minus
+            } else {
+                num_bigint::Sign::Plus
+            };
             return Some(BigInt::from_bytes_le(sign, &b[1..]));
         }
         None

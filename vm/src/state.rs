@@ -135,7 +135,9 @@ impl State {
     /// The class info at `index`.
     #[inline(always)]
     pub fn class(&self, index: ClassIndex) -> &ClassInfo {
-        self.classes[index.index()].as_ref().expect("class index in use")
+        self.classes[index.index()]
+            .as_ref()
+            .expect("class index in use")
     }
 }
 

@@ -76,7 +76,8 @@ impl Vm {
     /// the core kernel classes are loaded.
     pub fn new(class_path: Vec<PathBuf>) -> VmResult<Vm> {
         let config = HeapConfig::default().with_env();
-        let heap = Heap::new(config).map_err(|e| VmError::Fatal(format!("cannot create the heap: {e:?}")))?;
+        let heap = Heap::new(config)
+            .map_err(|e| VmError::Fatal(format!("cannot create the heap: {e:?}")))?;
         let zero = Oop::small_int(0);
         let next_class_index = heap.class_table_len().max(ClassIndex::FIRST_FREE.index()) as u32;
         let mut vm = Vm {
@@ -94,7 +95,12 @@ impl Vm {
                 global_slot: Vec::new(),
                 methods: Vec::new(),
                 classes: Vec::new(),
-                specials: Specials { nil: zero, true_: zero, false_: zero, system: zero },
+                specials: Specials {
+                    nil: zero,
+                    true_: zero,
+                    false_: zero,
+                    system: zero,
+                },
                 unwinds: Vec::new(),
                 unwind_values: Vec::new(),
                 scratch: Vec::new(),
@@ -160,17 +166,26 @@ impl Vm {
 
     /// Evaluates `source` (statements) and answers the printString of its value.
     pub fn eval(&mut self, source: &str) -> VmResult<String> {
-        let body = crate::syntax::parse_expression(source, "<eval>").map_err(|e| VmError::Compile(e.to_string()))?;
-        let code = crate::compiler::compile_doit(&body, "<eval>").map_err(|e| VmError::Compile(e.to_string()))?;
+        let body = crate::syntax::parse_expression(source, "<eval>")
+            .map_err(|e| VmError::Compile(e.to_string()))?;
+        let code = crate::compiler::compile_doit(&body, "<eval>")
+            .map_err(|e| VmError::Compile(e.to_string()))?;
         let nil_class = ClassIndex(self.s.known.nil);
         let index = self.install_code(&code, nil_class, "<eval>".into(), None)?;
         let nil = self.nil();
         self.push(nil);
         let base = self.s.frames.len();
         self.invoke(index, 0)?;
-        let value = if self.s.frames.len() > base { self.run(base)? } else { self.pop() };
+        let value = if self.s.frames.len() > base {
+            self.run(base)?
+        } else {
+            self.pop()
+        };
         self.push(value);
-        let sel = self.intern("printString");
+        let mut sel = self.intern("printString");
+        if self.lookup(self.class_of(value), sel).is_none() {
+            sel = self.intern("asString");
+        }
         let s = self.call(sel, 0)?;
         if self.is_string(s) {
             Ok(self.text_of(s))

@@ -56,7 +56,11 @@ impl Vm {
     /// Pushes a frame for `method` whose receiver and arguments are the top `argc + 1`
     /// stack slots; nils the temporaries.
     #[inline(always)]
-    pub(crate) fn push_method_frame(&mut self, method: *mut MethodInfo, argc: usize) -> VmResult<Pushed> {
+    pub(crate) fn push_method_frame(
+        &mut self,
+        method: *mut MethodInfo,
+        argc: usize,
+    ) -> VmResult<Pushed> {
         // SAFETY: method pointers name boxed MethodInfos that are never freed.
         let m = unsafe { &mut *method };
         let fp = self.s.sp - argc - 1;
@@ -72,7 +76,14 @@ impl Vm {
         let serial = self.s.next_serial;
         self.s.next_serial += 1;
         m.invocations = m.invocations.wrapping_add(1);
-        self.s.frames.push(Frame { method, pc: 0, fp: fp as u32, serial, home: serial, flags: 0 });
+        self.s.frames.push(Frame {
+            method,
+            pc: 0,
+            fp: fp as u32,
+            serial,
+            home: serial,
+            flags: 0,
+        });
         Ok(Pushed::Ok)
     }
 
@@ -104,7 +115,14 @@ impl Vm {
         let serial = self.s.next_serial;
         self.s.next_serial += 1;
         m.invocations = m.invocations.wrapping_add(1);
-        self.s.frames.push(Frame { method, pc: 0, fp: fp as u32, serial, home, flags: flags::BLOCK | extra_flags });
+        self.s.frames.push(Frame {
+            method,
+            pc: 0,
+            fp: fp as u32,
+            serial,
+            home,
+            flags: flags::BLOCK | extra_flags,
+        });
         Ok(Pushed::Ok)
     }
 
@@ -114,7 +132,9 @@ impl Vm {
             self.frame_limit = HARD_FRAME_LIMIT;
             return Ok(Pushed::Overflow);
         }
-        Err(VmError::Fatal("stack overflow while handling a stack overflow".into()))
+        Err(VmError::Fatal(
+            "stack overflow while handling a stack overflow".into(),
+        ))
     }
 
     /// The closure of a block frame.

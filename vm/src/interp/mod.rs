@@ -197,7 +197,12 @@ impl Vm {
                         self.send_site(method, site, true)?;
                         continue 'frames;
                     }
-                    Opcode::Add | Opcode::Sub | Opcode::Mul | Opcode::IntDiv | Opcode::Mod | Opcode::BitAnd => {
+                    Opcode::Add
+                    | Opcode::Sub
+                    | Opcode::Mul
+                    | Opcode::IntDiv
+                    | Opcode::Mod
+                    | Opcode::BitAnd => {
                         let (a, b) = (self.peek(1), self.peek(0));
                         if let Some(r) = arith_fast(op, a, b) {
                             self.s.sp -= 1;
@@ -267,7 +272,11 @@ impl Vm {
                     }
                     Opcode::JumpIfTrue | Opcode::JumpIfFalse => {
                         let v = self.pop();
-                        let want = if op == Opcode::JumpIfTrue { self.s.specials.true_ } else { self.s.specials.false_ };
+                        let want = if op == Opcode::JumpIfTrue {
+                            self.s.specials.true_
+                        } else {
+                            self.s.specials.false_
+                        };
                         if v == want {
                             pc += 3 + u16_at(code, pc + 1);
                         } else if v == self.s.specials.true_ || v == self.s.specials.false_ {
@@ -378,7 +387,8 @@ impl Vm {
     /// The safepoint: nothing is scheduled yet, so clear the interrupt word.
     #[cold]
     pub(crate) fn safepoint(&mut self) {
-        self.interrupt.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.interrupt
+            .store(0, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -399,7 +409,11 @@ fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
                 return None;
             }
             let r = x.wrapping_rem(y);
-            Oop::from_i64(if r != 0 && (r < 0) != (y < 0) { r + y } else { r })
+            Oop::from_i64(if r != 0 && (r < 0) != (y < 0) {
+                r + y
+            } else {
+                r
+            })
         }
         _ => None,
     }
@@ -409,7 +423,9 @@ impl Vm {
     /// Double fast paths (immediate or boxed doubles, or a double and an integer).
     #[inline]
     fn float_arith(&mut self, op: Opcode, a: Oop, b: Oop) -> VmResult<Option<Oop>> {
-        let Some(x) = self.double_value(a) else { return Ok(None) };
+        let Some(x) = self.double_value(a) else {
+            return Ok(None);
+        };
         let y = if b.is_small_int() {
             b.as_small_int() as f64
         } else {
@@ -442,7 +458,11 @@ impl Vm {
             });
         }
         let x = self.double_value(a)?;
-        let y = if b.is_small_int() { b.as_small_int() as f64 } else { self.double_value(b)? };
+        let y = if b.is_small_int() {
+            b.as_small_int() as f64
+        } else {
+            self.double_value(b)?
+        };
         Some(match op {
             Opcode::Lt => x < y,
             Opcode::Gt => x > y,

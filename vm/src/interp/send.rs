@@ -29,7 +29,12 @@ impl Vm {
 
     /// Sends through a method's send site (receiver and arguments on the stack).
     #[inline(always)]
-    pub(crate) fn send_site(&mut self, method: *mut MethodInfo, site: usize, is_super: bool) -> VmResult<()> {
+    pub(crate) fn send_site(
+        &mut self,
+        method: *mut MethodInfo,
+        site: usize,
+        is_super: bool,
+    ) -> VmResult<()> {
         // SAFETY: method pointers name live MethodInfos.
         let m = unsafe { &mut *method };
         let (selector, argc) = (m.sites[site].selector, m.sites[site].argc as usize);
@@ -38,7 +43,11 @@ impl Vm {
         let target = match m.sites[site].probe(class.0) {
             Some(t) => t,
             None => {
-                let start = if is_super { self.s.class(m.holder).superclass } else { Some(class) };
+                let start = if is_super {
+                    self.s.class(m.holder).superclass
+                } else {
+                    Some(class)
+                };
                 let found = match start {
                     Some(start) => self.lookup(start, selector),
                     None => None,
@@ -66,7 +75,12 @@ impl Vm {
     }
 
     /// Sends `selector` starting the lookup at `class` (perform:inSuperclass:).
-    pub(crate) fn send_selector_in(&mut self, class: ClassIndex, selector: u32, argc: usize) -> VmResult<()> {
+    pub(crate) fn send_selector_in(
+        &mut self,
+        class: ClassIndex,
+        selector: u32,
+        argc: usize,
+    ) -> VmResult<()> {
         match self.lookup(class, selector) {
             Some(t) => self.invoke(t, argc),
             None => self.does_not_understand(selector, argc),
@@ -114,7 +128,9 @@ impl Vm {
                 let result = f(self, argc)?;
                 self.prim_result(result, index, argc)
             }
-            MethodKind::MissingPrimitive => self.prim_result(Prim::Fail(Fail::Primitive), index, argc),
+            MethodKind::MissingPrimitive => {
+                self.prim_result(Prim::Fail(Fail::Primitive), index, argc)
+            }
         }
     }
 
@@ -141,7 +157,10 @@ impl Vm {
             Fail::Bounds => "SubscriptOutOfBounds",
             Fail::ZeroDivide => "ZeroDivide",
         };
-        let Some(exc_class) = self.global_value(class_name).or_else(|| self.global_value("PrimitiveFailed")) else {
+        let Some(exc_class) = self
+            .global_value(class_name)
+            .or_else(|| self.global_value("PrimitiveFailed"))
+        else {
             let recv = self.peek(argc);
             let cname = self.s.class(self.class_of(recv)).name.clone();
             return Err(VmError::Fatal(format!(
@@ -183,7 +202,9 @@ impl Vm {
             let cname = self.s.class(class).name.clone();
             let sel = self.symbol_name(selector).to_string();
             self.print_stack_trace();
-            return Err(VmError::Fatal(format!("{cname} does not understand #{sel}")));
+            return Err(VmError::Fatal(format!(
+                "{cname} does not understand #{sel}"
+            )));
         }
         let scratch = self.s.scratch.len();
         for i in 0..argc {
@@ -230,7 +251,9 @@ impl Vm {
     #[cold]
     pub(crate) fn signal_vm_error(&mut self, class_name: &str) -> VmResult<()> {
         let Some(class) = self.global_value(class_name) else {
-            return Err(VmError::Fatal(format!("{class_name} (the kernel has no {class_name} class)")));
+            return Err(VmError::Fatal(format!(
+                "{class_name} (the kernel has no {class_name} class)"
+            )));
         };
         self.push(class);
         let sel = self.intern("signal");

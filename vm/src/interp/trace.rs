@@ -13,7 +13,11 @@ impl Vm {
             let holder = &self.s.class(m.holder).name;
             let sel = self.symbol_name(m.selector);
             // The saved pc is past the instruction that was executing.
-            let pc = if i + 1 == n { f.pc as usize } else { (f.pc as usize).saturating_sub(1) };
+            let pc = if i + 1 == n {
+                f.pc as usize
+            } else {
+                (f.pc as usize).saturating_sub(1)
+            };
             let line = m.line_at(pc);
             let prefix = if m.is_block { "[] in " } else { "" };
             out.push_str(&format!("\t{prefix}{holder}>>{sel} ({}:{line})\n", m.file));

@@ -45,7 +45,12 @@ impl Vm {
     }
 
     /// Starts an unwind to `keep` frames.
-    pub(crate) fn start_unwind(&mut self, keep: usize, action: UnwindAction, value: Oop) -> VmResult<()> {
+    pub(crate) fn start_unwind(
+        &mut self,
+        keep: usize,
+        action: UnwindAction,
+        value: Oop,
+    ) -> VmResult<()> {
         self.s.unwinds.push(Unwind { keep, action });
         self.s.unwind_values.push(value);
         self.continue_unwind()
@@ -72,7 +77,9 @@ impl Vm {
                 self.push(block);
                 return match self.push_block_frame(0, flags::UNWIND_CONT)? {
                     Pushed::Ok => Ok(()),
-                    Pushed::Overflow => Err(VmError::Fatal("stack overflow while unwinding".into())),
+                    Pushed::Overflow => {
+                        Err(VmError::Fatal("stack overflow while unwinding".into()))
+                    }
                 };
             }
             if top.flags & flags::UNWIND_CONT != 0 {
@@ -112,13 +119,22 @@ impl Vm {
 
     /// Unwinds for `exception` to its handler frame (return/retry) or to its signal
     /// frame (resume).
-    pub(crate) fn exception_unwind(&mut self, exception: Oop, value: Oop, action: UnwindAction) -> VmResult<()> {
+    pub(crate) fn exception_unwind(
+        &mut self,
+        exception: Oop,
+        value: Oop,
+        action: UnwindAction,
+    ) -> VmResult<()> {
         let (field, keep_above) = match action {
             UnwindAction::Resume => (EXC_SIGNAL_FRAME, 1),
             _ => (EXC_HANDLER_FRAME, 1),
         };
         let serial = self.heap.fetch(exception, field);
-        let index = if serial.is_small_int() { self.frame_index_of(serial.as_small_int() as u64) } else { None };
+        let index = if serial.is_small_int() {
+            self.frame_index_of(serial.as_small_int() as u64)
+        } else {
+            None
+        };
         let Some(index) = index else {
             self.push(exception);
             return self.signal_vm_error("IllegalResumeAttempt");
@@ -145,7 +161,10 @@ impl Vm {
             let f = self.s.frames[i];
             // SAFETY: frames name live MethodInfos.
             let marks = unsafe { (*f.method).marks };
-            if marks & mark::HANDLER == 0 || f.pc != PROTECTED_PC || f.flags & flags::HANDLER_DISABLED != 0 {
+            if marks & mark::HANDLER == 0
+                || f.pc != PROTECTED_PC
+                || f.flags & flags::HANDLER_DISABLED != 0
+            {
                 continue;
             }
             let selector = self.s.stack[f.fp as usize + 1];
@@ -161,9 +180,17 @@ impl Vm {
         let top_serial = self.s.frames.last().expect("signalling frame").serial;
         let h_serial = self.s.frames[h].serial;
         if record_signal {
-            self.heap.store(exception, EXC_SIGNAL_FRAME, Oop::small_int(top_serial as i64));
+            self.heap.store(
+                exception,
+                EXC_SIGNAL_FRAME,
+                Oop::small_int(top_serial as i64),
+            );
         }
-        self.heap.store(exception, EXC_HANDLER_FRAME, Oop::small_int(h_serial as i64));
+        self.heap.store(
+            exception,
+            EXC_HANDLER_FRAME,
+            Oop::small_int(h_serial as i64),
+        );
         self.s.frames[h].flags |= flags::HANDLER_DISABLED;
         // Run the handler block above the signal: [exception][handler (exception)].
         let handler = self.s.stack[self.s.frames[h].fp as usize + 2];

@@ -41,7 +41,9 @@ fn at_put(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn length(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    Ok(Prim::Value(Oop::small_int(vm.heap.indexable_len(vm.receiver(argc)) as i64)))
+    Ok(Prim::Value(Oop::small_int(
+        vm.heap.indexable_len(vm.receiver(argc)) as i64,
+    )))
 }
 
 fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
@@ -58,16 +60,32 @@ fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn replace(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let a = vm.receiver(argc);
-    let (start, stop, src, from) = (vm.arg(argc, 0), vm.arg(argc, 1), vm.arg(argc, 2), vm.arg(argc, 3));
+    let (start, stop, src, from) = (
+        vm.arg(argc, 0),
+        vm.arg(argc, 1),
+        vm.arg(argc, 2),
+        vm.arg(argc, 3),
+    );
     if !vm.is_array(src) || !start.is_small_int() || !stop.is_small_int() || !from.is_small_int() {
         return Ok(Prim::Fail(Fail::Primitive));
     }
-    let (start, stop, from) = (start.as_small_int(), stop.as_small_int(), from.as_small_int());
+    let (start, stop, from) = (
+        start.as_small_int(),
+        stop.as_small_int(),
+        from.as_small_int(),
+    );
     let n = stop - start + 1;
-    if n < 0 || start < 1 || stop > vm.heap.indexable_len(a) as i64 || from < 1 || from + n - 1 > vm.heap.indexable_len(src) as i64 {
+    if n < 0
+        || start < 1
+        || stop > vm.heap.indexable_len(a) as i64
+        || from < 1
+        || from + n - 1 > vm.heap.indexable_len(src) as i64
+    {
         return Ok(Prim::Fail(Fail::Bounds));
     }
-    let values: Vec<Oop> = (0..n as usize).map(|k| vm.heap.fetch(src, first(vm, src) + from as usize - 1 + k)).collect();
+    let values: Vec<Oop> = (0..n as usize)
+        .map(|k| vm.heap.fetch(src, first(vm, src) + from as usize - 1 + k))
+        .collect();
     let base = first(vm, a) + start as usize - 1;
     for (k, v) in values.into_iter().enumerate() {
         vm.heap.store(a, base + k, v);

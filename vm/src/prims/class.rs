@@ -25,13 +25,17 @@ fn receiver_class(vm: &Vm, argc: usize) -> Option<ClassIndex> {
 }
 
 fn name(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(c) = receiver_class(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(c) = receiver_class(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     let n = vm.s.class(c).name.clone();
     Ok(Prim::Value(vm.symbol_for(&n)?))
 }
 
 fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(c) = receiver_class(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(c) = receiver_class(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     let info = vm.s.class(c);
     if info.shape == Shape::Special {
         return Ok(Prim::Fail(Fail::Primitive));
@@ -41,7 +45,9 @@ fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn superclass(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(c) = receiver_class(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(c) = receiver_class(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(match vm.s.class(c).superclass {
         Some(s) => vm.heap.class_at(s),
         None => vm.nil(),
@@ -49,7 +55,9 @@ fn superclass(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn fields(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(c) = receiver_class(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(c) = receiver_class(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     let names = vm.s.class(c).fields.clone();
     let base = vm.s.scratch.len();
     for n in &names {
@@ -60,7 +68,9 @@ fn fields(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn methods(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(c) = receiver_class(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(c) = receiver_class(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     let order = vm.s.class(c).method_order.clone();
     let base = vm.s.scratch.len();
     for m in order {
@@ -82,7 +92,11 @@ impl Vm {
             self.s.methods[index as usize].kind,
             crate::methods::MethodKind::Primitive(_) | crate::methods::MethodKind::MissingPrimitive
         );
-        let class = ClassIndex(if is_prim { self.s.known.primitive } else { self.s.known.method });
+        let class = ClassIndex(if is_prim {
+            self.s.known.primitive
+        } else {
+            self.s.known.method
+        });
         let o = self.alloc_old(class, Format::Fixed, 1, 0)?;
         self.heap.store(o, 0, Oop::small_int(index as i64));
         self.s.methods[index as usize].heap_object = o;
@@ -107,7 +121,11 @@ fn holder(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 fn invoke_on_with(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let index = method_index(vm, argc);
     let (recv, args) = (vm.arg(argc, 0), vm.arg(argc, 1));
-    let n = if vm.is_array(args) { vm.heap.indexable_len(args) } else if args == vm.nil() { 0 } else {
+    let n = if vm.is_array(args) {
+        vm.heap.indexable_len(args)
+    } else if args == vm.nil() {
+        0
+    } else {
         return Ok(Prim::Fail(Fail::Primitive));
     };
     if n != vm.s.methods[index as usize].num_args {

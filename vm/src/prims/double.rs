@@ -32,7 +32,10 @@ pub(super) const INSTANCE: Table = &[
     ("asString", as_string),
 ];
 
-pub(super) const CLASS: Table = &[("PositiveInfinity", positive_infinity), ("fromString:", from_string)];
+pub(super) const CLASS: Table = &[
+    ("PositiveInfinity", positive_infinity),
+    ("fromString:", from_string),
+];
 
 fn operands(vm: &Vm, argc: usize) -> Option<(f64, f64)> {
     let a = vm.double_value(vm.receiver(argc))?;
@@ -67,7 +70,9 @@ fn fmod(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn unary(vm: &mut Vm, argc: usize, f: fn(f64) -> f64) -> VmResult<Prim> {
-    let Some(a) = vm.double_value(vm.receiver(argc)) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(a) = vm.double_value(vm.receiver(argc)) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(vm.new_double(f(a))?))
 }
 
@@ -88,7 +93,9 @@ fn ln(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn to_integer(vm: &mut Vm, argc: usize, f: fn(f64) -> f64) -> VmResult<Prim> {
-    let Some(a) = vm.double_value(vm.receiver(argc)) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(a) = vm.double_value(vm.receiver(argc)) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     match BigInt::from_f64(f(a)) {
         Some(i) if a.is_finite() => Ok(Prim::Value(vm.new_integer(&i)?)),
         _ => Ok(Prim::Fail(Fail::Primitive)),
@@ -140,7 +147,11 @@ pub(crate) fn format_double(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     let s = format!("{f}");
     if s.contains('.') || s.contains('e') {
@@ -153,7 +164,9 @@ pub(crate) fn format_double(f: f64) -> String {
 }
 
 fn as_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(a) = vm.double_value(vm.receiver(argc)) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(a) = vm.double_value(vm.receiver(argc)) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(vm.new_string(format_double(a).as_bytes())?))
 }
 
@@ -163,6 +176,10 @@ fn positive_infinity(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
 
 fn from_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let s = vm.arg(argc, 0);
-    let v = if vm.is_string(s) { vm.text_of(s).trim().parse::<f64>().unwrap_or(f64::NAN) } else { f64::NAN };
+    let v = if vm.is_string(s) {
+        vm.text_of(s).trim().parse::<f64>().unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    };
     Ok(Prim::Value(vm.new_double(v)?))
 }

@@ -59,7 +59,11 @@ fn resume_unchecked(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 fn search_below_handler(vm: &mut Vm, argc: usize, record_signal: bool) -> VmResult<Prim> {
     let exception = vm.receiver(argc);
     let h = vm.heap.fetch(exception, HANDLER_FRAME);
-    let start = if h.is_small_int() { vm.frame_index_of(h.as_small_int() as u64).unwrap_or(0) } else { 0 };
+    let start = if h.is_small_int() {
+        vm.frame_index_of(h.as_small_int() as u64).unwrap_or(0)
+    } else {
+        0
+    };
     vm.signal_exception(start, record_signal)?;
     Ok(Prim::Done)
 }

@@ -77,7 +77,13 @@ fn small_pair(vm: &Vm, argc: usize) -> Option<(i64, i64)> {
     (a.is_small_int() && b.is_small_int()).then(|| (a.as_small_int(), b.as_small_int()))
 }
 
-fn arith(vm: &mut Vm, argc: usize, small: fn(i64, i64) -> Option<i64>, big: fn(&BigInt, &BigInt) -> BigInt, float: fn(f64, f64) -> f64) -> VmResult<Prim> {
+fn arith(
+    vm: &mut Vm,
+    argc: usize,
+    small: fn(i64, i64) -> Option<i64>,
+    big: fn(&BigInt, &BigInt) -> BigInt,
+    float: fn(f64, f64) -> f64,
+) -> VmResult<Prim> {
     if let Some((a, b)) = small_pair(vm, argc) {
         if let Some(r) = small(a, b) {
             return Ok(Prim::Value(vm.new_int(r)?));
@@ -110,7 +116,9 @@ fn is_zero(n: &Num) -> bool {
 }
 
 fn quo(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some((a, b)) = args(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((a, b)) = args(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     if is_zero(&b) {
         return Ok(Prim::Fail(Fail::ZeroDivide));
     }
@@ -137,7 +145,9 @@ impl FromF64 for BigInt {
 }
 
 fn fdiv(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some((a, b)) = args(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((a, b)) = args(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     if is_zero(&b) {
         return Ok(Prim::Fail(Fail::ZeroDivide));
     }
@@ -149,7 +159,9 @@ fn fdiv(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn modulo(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some((a, b)) = int_args(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((a, b)) = int_args(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     if b.is_zero() {
         return Ok(Prim::Fail(Fail::ZeroDivide));
     }
@@ -157,7 +169,9 @@ fn modulo(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn rem(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some((a, b)) = int_args(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((a, b)) = int_args(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     if b.is_zero() {
         return Ok(Prim::Fail(Fail::ZeroDivide));
     }
@@ -165,7 +179,9 @@ fn rem(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn bitop(vm: &mut Vm, argc: usize, f: fn(&BigInt, &BigInt) -> BigInt) -> VmResult<Prim> {
-    let Some((a, b)) = int_args(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((a, b)) = int_args(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(vm.new_integer(&f(&a, &b))?))
 }
 
@@ -184,23 +200,32 @@ fn bit_or(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 fn shift_count(vm: &Vm, argc: usize) -> Option<(BigInt, usize)> {
     let a = vm.integer_value(vm.receiver(argc))?;
     let n = vm.arg(argc, 0);
-    (n.is_small_int() && n.as_small_int() >= 0 && n.as_small_int() < (1 << 24)).then(|| (a, n.as_small_int() as usize))
+    (n.is_small_int() && n.as_small_int() >= 0 && n.as_small_int() < (1 << 24))
+        .then(|| (a, n.as_small_int() as usize))
 }
 
 fn shl(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some((a, n)) = shift_count(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((a, n)) = shift_count(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(vm.new_integer(&(a << n))?))
 }
 
 fn shr(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some((a, n)) = shift_count(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((a, n)) = shift_count(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(vm.new_integer(&(a >> n))?))
 }
 
 fn lshr(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some((a, n)) = shift_count(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((a, n)) = shift_count(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     if a.is_negative() {
-        let Some(v) = a.to_i64() else { return Ok(Prim::Fail(Fail::Primitive)) };
+        let Some(v) = a.to_i64() else {
+            return Ok(Prim::Fail(Fail::Primitive));
+        };
         let r = if n >= 64 { 0 } else { (v as u64) >> n };
         return Ok(Prim::Value(vm.new_integer(&BigInt::from(r))?));
     }
@@ -208,7 +233,9 @@ fn lshr(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn sqrt(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(a) = vm.integer_value(vm.receiver(argc)) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(a) = vm.integer_value(vm.receiver(argc)) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     if a.is_negative() {
         return Ok(Prim::Fail(Fail::Primitive));
     }
@@ -229,10 +256,17 @@ fn at_random(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     vm.rng ^= vm.rng << 25;
     vm.rng ^= vm.rng >> 27;
     let x = vm.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
-    Ok(Prim::Value(Oop::small_int((x % r.as_small_int() as u64) as i64 + 1)))
+    Ok(Prim::Value(Oop::small_int(
+        (x % r.as_small_int() as u64) as i64 + 1,
+    )))
 }
 
-fn compare(vm: &mut Vm, argc: usize, int: fn(&BigInt, &BigInt) -> bool, float: fn(f64, f64) -> bool) -> VmResult<Prim> {
+fn compare(
+    vm: &mut Vm,
+    argc: usize,
+    int: fn(&BigInt, &BigInt) -> bool,
+    float: fn(f64, f64) -> bool,
+) -> VmResult<Prim> {
     if let Some((a, b)) = small_pair(vm, argc) {
         let (a, b) = (BigInt::from(a), BigInt::from(b));
         return Ok(Prim::Value(vm.boolean(int(&a, &b))));
@@ -276,7 +310,9 @@ fn le(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn pick(vm: &mut Vm, argc: usize, want_max: bool) -> VmResult<Prim> {
     let (r, a) = (vm.receiver(argc), vm.arg(argc, 0));
-    let Some((x, y)) = args(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some((x, y)) = args(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     let arg_bigger = match y {
         Num::Int(y) => y > x,
         Num::Float(y) => y > to_f64(&x),
@@ -293,12 +329,16 @@ fn min(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn as_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(a) = vm.integer_value(vm.receiver(argc)) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(a) = vm.integer_value(vm.receiver(argc)) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(vm.new_string(a.to_string().as_bytes())?))
 }
 
 fn as_double(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(a) = vm.integer_value(vm.receiver(argc)) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(a) = vm.integer_value(vm.receiver(argc)) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(vm.new_double(to_f64(&a))?))
 }
 
@@ -309,12 +349,16 @@ fn low_bits(vm: &Vm, argc: usize) -> Option<u64> {
 }
 
 fn as_i32(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(v) = low_bits(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(v) = low_bits(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(Oop::small_int(v as u32 as i32 as i64)))
 }
 
 fn as_u32(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let Some(v) = low_bits(vm, argc) else { return Ok(Prim::Fail(Fail::Primitive)) };
+    let Some(v) = low_bits(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     Ok(Prim::Value(Oop::small_int(v as u32 as i64)))
 }
 

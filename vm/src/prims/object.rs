@@ -16,7 +16,10 @@ pub(super) const INSTANCE: Table = &[
     ("perform:", perform),
     ("perform:withArguments:", perform_with_arguments),
     ("perform:inSuperclass:", perform_in_superclass),
-    ("perform:withArguments:inSuperclass:", perform_with_arguments_in_superclass),
+    (
+        "perform:withArguments:inSuperclass:",
+        perform_with_arguments_in_superclass,
+    ),
     ("instVarAt:", inst_var_at),
     ("instVarAt:put:", inst_var_at_put),
     ("instVarNamed:", inst_var_named),
@@ -79,7 +82,12 @@ fn halt(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 /// Rearranges `[recv sym args...]` into `[recv args...]` and sends.
-fn perform_common(vm: &mut Vm, argc: usize, spread: Option<usize>, in_class: Option<usize>) -> VmResult<Prim> {
+fn perform_common(
+    vm: &mut Vm,
+    argc: usize,
+    spread: Option<usize>,
+    in_class: Option<usize>,
+) -> VmResult<Prim> {
     let sym = vm.arg(argc, 0);
     if !vm.is_symbol(sym) {
         return Ok(Prim::Fail(Fail::Primitive));
@@ -190,7 +198,12 @@ fn inst_var_named(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn shallow_copy(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let r = vm.receiver(argc);
-    if !r.is_ptr() || vm.is_symbol(r) || r == vm.nil() || r == vm.s.specials.true_ || r == vm.s.specials.false_ {
+    if !r.is_ptr()
+        || vm.is_symbol(r)
+        || r == vm.nil()
+        || r == vm.s.specials.true_
+        || r == vm.s.specials.false_
+    {
         return Ok(Prim::Value(r));
     }
     let class = vm.class_of(r);
@@ -224,7 +237,7 @@ fn become_(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     if special(a, vm) || special(b, vm) {
         return Ok(Prim::Fail(Fail::Primitive));
     }
-    match vm.heap.become_swap(&mut vm.s, a, b) {
+    match vm.heap.become_swap(a, b, &mut vm.s) {
         Ok(()) => Ok(Prim::Value(vm.receiver(argc))),
         Err(_) => Ok(Prim::Fail(Fail::Primitive)),
     }

@@ -58,7 +58,9 @@ fn hashcode(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn length(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    Ok(Prim::Value(Oop::small_int(vm.bytes_of(vm.receiver(argc)).len() as i64)))
+    Ok(Prim::Value(Oop::small_int(
+        vm.bytes_of(vm.receiver(argc)).len() as i64,
+    )))
 }
 
 fn all(vm: &mut Vm, argc: usize, f: fn(&u8) -> bool) -> VmResult<Prim> {

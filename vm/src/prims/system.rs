@@ -85,7 +85,11 @@ fn exit(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let code = vm.arg(argc, 0);
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    Err(VmError::Exit(if code.is_small_int() { code.as_small_int() as i32 } else { 1 }))
+    Err(VmError::Exit(if code.is_small_int() {
+        code.as_small_int() as i32
+    } else {
+        1
+    }))
 }
 
 fn write_out(vm: &mut Vm, argc: usize, err: bool, newline: bool) -> VmResult<Prim> {
@@ -134,12 +138,16 @@ fn print_stack_trace(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn time(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let _ = argc;
-    Ok(Prim::Value(Oop::small_int(vm.start.elapsed().as_millis() as i64)))
+    Ok(Prim::Value(Oop::small_int(
+        vm.start.elapsed().as_millis() as i64
+    )))
 }
 
 fn ticks(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let _ = argc;
-    Ok(Prim::Value(Oop::small_int(vm.start.elapsed().as_micros() as i64 + 1)))
+    Ok(Prim::Value(Oop::small_int(
+        vm.start.elapsed().as_micros() as i64 + 1,
+    )))
 }
 
 fn full_gc(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
