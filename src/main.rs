@@ -42,7 +42,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // SOM spells the class path flag `-cp`; clap reads single-dash flags as short ones.
+    let args = std::env::args_os().map(|a| if a == "-cp" { "--cp".into() } else { a });
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

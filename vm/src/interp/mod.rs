@@ -305,12 +305,16 @@ impl Vm {
                     Opcode::IncLocal => {
                         let slot = fp + code[pc + 1] as usize;
                         let v = self.s.stack[slot];
-                        match (v.is_small_int(), v.checked_add(Oop::small_int(1))) {
-                            (true, Some(r)) => {
+                        match if v.is_small_int() {
+                            v.checked_add(Oop::small_int(1))
+                        } else {
+                            None
+                        } {
+                            Some(r) => {
                                 self.s.stack[slot] = r;
                                 pc += 3 + code[pc + 2] as usize;
                             }
-                            _ => pc += 3,
+                            None => pc += 3,
                         }
                     }
                 }
