@@ -138,22 +138,21 @@ pub fn div_float(a: &Num, b: &Num) -> NumResult {
 
 /// The quotient rounded toward −∞, always an integer.
 pub fn floor_div(a: &Num, b: &Num) -> NumResult {
-    match int_div(a, b, true)? {
-        Some((q, _)) => Ok(q),
-        None => {
-            let (x, y) = float_pair(a, b);
-            float_to_integer((x / y).floor())
-        }
-    }
+    integer_quotient(a, b, true)
 }
 
 /// The quotient rounded toward 0 (`quo:`), always an integer.
 pub fn quo(a: &Num, b: &Num) -> NumResult {
-    match int_div(a, b, false)? {
+    integer_quotient(a, b, false)
+}
+
+fn integer_quotient(a: &Num, b: &Num, floor: bool) -> NumResult {
+    match int_div(a, b, floor)? {
         Some((q, _)) => Ok(q),
         None => {
             let (x, y) = float_pair(a, b);
-            float_to_integer((x / y).trunc())
+            let q = x / y;
+            float_to_integer(if floor { q.floor() } else { q.trunc() })
         }
     }
 }

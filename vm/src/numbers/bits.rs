@@ -52,18 +52,17 @@ fn count(n: &Num) -> Result<(bool, u64), NumError> {
 
 /// `a << n`.
 pub fn shift_left(a: &Num, n: &Num) -> NumResult {
-    let (negative, k) = count(n)?;
-    if negative {
-        shift_right_by(a, k)
-    } else {
-        shift_left_by(a, k)
-    }
+    shift(a, n, true)
 }
 
 /// `a >> n` (arithmetic: rounds toward −∞).
 pub fn shift_right(a: &Num, n: &Num) -> NumResult {
+    shift(a, n, false)
+}
+
+fn shift(a: &Num, n: &Num, left: bool) -> NumResult {
     let (negative, k) = count(n)?;
-    if negative {
+    if negative != left {
         shift_left_by(a, k)
     } else {
         shift_right_by(a, k)
