@@ -2,19 +2,19 @@
 //!
 //! Mixed operands follow Smalltalk's generality: integer with integer stays exact
 //! (overflowing into LargeInteger), anything with a double is done in doubles.
-//! The division family, for a divisor of zero of any kind, answers
-//! [`NumError::ZeroDivide`]:
 //!
-//! | function | integers | with a double | SOM selector |
-//! |---|---|---|---|
-//! | [`div`] | quotient rounded toward −∞ | `a / b` | `Integer>>/` |
-//! | [`div_float`] | `a / b` as a double | `a / b` | `//` (SOM: double division) |
-//! | [`floor_div`] | quotient rounded toward −∞ | floor of `a / b`, as an integer | |
-//! | [`quo`] | quotient rounded toward 0 | trunc of `a / b`, as an integer | `quo:` |
-//! | [`modulo`] | remainder with the divisor's sign | same, in doubles | `Integer>>%` |
-//! | [`rem`] | remainder with the dividend's sign | `fmod` | `rem:`, `Double>>%` |
+//! | function | integers | with a double | zero divisor | SOM selector |
+//! |---|---|---|---|---|
+//! | [`quo`] | quotient rounded toward 0 | trunc of `a / b`, as an integer | ZeroDivide | `Integer>>/`, `quo:` |
+//! | [`floor_div`] | quotient rounded toward −∞ | floor of `a / b`, as an integer | ZeroDivide | (Smalltalk-80 `//`) |
+//! | [`div_float`] | `a / b` as a double | `a / b` | ZeroDivide | `Integer>>//` |
+//! | [`div_float_ieee`] | `a / b` as a double | `a / b` | ±infinity or NaN | `Double>>//` |
+//! | [`modulo`] | remainder with the divisor's sign | same, in doubles | ZeroDivide / NaN | `Integer>>%`, `\\` |
+//! | [`rem`] | remainder with the dividend's sign | C `fmod` | ZeroDivide / NaN | `rem:`, `Double>>%` |
 //!
-//! So `a = b * floor_div(a, b) + modulo(a, b)` and `a = b * quo(a, b) + rem(a, b)`.
+//! Integer remainders by zero answer [`NumError::ZeroDivide`]; with a double operand
+//! the remainders follow IEEE (NaN). So `a = b * floor_div(a, b) + modulo(a, b)` and
+//! `a = b * quo(a, b) + rem(a, b)` for integers.
 
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -86,8 +86,9 @@ fn is_zero(n: &Num) -> bool {
 }
 
 /// Integer quotient and remainder, rounded toward −∞ (`floor`) or toward 0.
+/// `None` when either operand is a double; `ZeroDivide` for an integer zero divisor.
 fn int_div(a: &Num, b: &Num, floor: bool) -> Result<Option<(Num, Num)>, NumError> {
-    if is_zero(b) {
+    if b.is_integer() && a.is_integer() && is_zero(b) {
         return Err(NumError::ZeroDivide);
     }
     Ok(match pair(a, b) {
@@ -115,25 +116,18 @@ fn float_pair(a: &Num, b: &Num) -> (f64, f64) {
     (a.to_f64(), b.to_f64())
 }
 
-/// SOM `Integer>>/`: integers give the quotient rounded toward −∞; with a double
-/// operand the double quotient.
-pub fn div(a: &Num, b: &Num) -> NumResult {
-    match int_div(a, b, true)? {
-        Some((q, _)) => Ok(q),
-        None => {
-            let (x, y) = float_pair(a, b);
-            Ok(Num::Float(x / y))
-        }
-    }
-}
-
-/// SOM `//`: the quotient as a double, whatever the operands.
+/// SOM `Integer>>//`: the quotient as a double, whatever the operands.
 pub fn div_float(a: &Num, b: &Num) -> NumResult {
     if is_zero(b) {
         return Err(NumError::ZeroDivide);
     }
+    Ok(div_float_ieee(a, b))
+}
+
+/// SOM `Double>>//`: the IEEE double quotient (a zero divisor gives ±infinity or NaN).
+pub fn div_float_ieee(a: &Num, b: &Num) -> Num {
     let (x, y) = float_pair(a, b);
-    Ok(Num::Float(x / y))
+    Num::Float(x / y)
 }
 
 /// The quotient rounded toward −∞, always an integer.
@@ -141,12 +135,16 @@ pub fn floor_div(a: &Num, b: &Num) -> NumResult {
     integer_quotient(a, b, true)
 }
 
-/// The quotient rounded toward 0 (`quo:`), always an integer.
+/// The quotient rounded toward 0, always an integer: SOM `Integer>>/` (`-7 / 2` is
+/// −3; with a double argument the truncated quotient) and `quo:`.
 pub fn quo(a: &Num, b: &Num) -> NumResult {
     integer_quotient(a, b, false)
 }
 
 fn integer_quotient(a: &Num, b: &Num, floor: bool) -> NumResult {
+    if is_zero(b) {
+        return Err(NumError::ZeroDivide);
+    }
     match int_div(a, b, floor)? {
         Some((q, _)) => Ok(q),
         None => {
@@ -201,12 +199,13 @@ pub fn abs(a: &Num) -> Num {
     }
 }
 
-/// SOM `sqrt`: an exact integer root for a perfect square, otherwise a double
-/// (NaN for a negative number).
-pub fn sqrt(a: &Num) -> Num {
-    match a {
+/// SOM `sqrt`: an exact integer root for a perfect square, otherwise a double;
+/// IEEE for a double receiver (NaN when negative). A negative integer answers
+/// [`NumError::BadArgument`] (a primitive failure in the kernel contract).
+pub fn sqrt(a: &Num) -> NumResult {
+    Ok(match a {
         Num::Float(d) => Num::Float(d.sqrt()),
-        Num::Small(i) if *i < 0 => Num::Float(f64::NAN),
+        Num::Small(i) if *i < 0 => return Err(NumError::BadArgument),
         Num::Small(i) => {
             let n = i.unsigned_abs();
             let r = n.isqrt();
@@ -216,7 +215,7 @@ pub fn sqrt(a: &Num) -> Num {
                 Num::Float((*i as f64).sqrt())
             }
         }
-        Num::Large(n) if n.is_negative() => Num::Float(f64::NAN),
+        Num::Large(n) if n.is_negative() => return Err(NumError::BadArgument),
         Num::Large(n) => {
             let r = n.sqrt();
             if &r * &r == *n {
@@ -225,5 +224,5 @@ pub fn sqrt(a: &Num) -> Num {
                 Num::Float(a.to_f64().sqrt())
             }
         }
-    }
+    })
 }

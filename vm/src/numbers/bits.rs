@@ -99,17 +99,19 @@ fn shift_right_by(a: &Num, k: u64) -> NumResult {
 }
 
 /// SOM `>>>`: a logical right shift of the 64-bit two's-complement form for
-/// integers that fit in 64 bits (`-1 >>> 1` is 2^63 − 1); larger integers shift
-/// arithmetically. A negative count is a left shift.
+/// integers that fit in 64 bits (`-1 >>> 1` is 2^63 − 1); non-negative LargeIntegers
+/// shift like `>>`; a negative integer below −2^63 answers
+/// [`NumError::BadArgument`]. A negative count is a left shift.
 pub fn unsigned_shift_right(a: &Num, n: &Num) -> NumResult {
     let (negative, k) = count(n)?;
     if negative {
         return shift_left_by(a, k);
     }
-    match a.to_i64() {
-        Some(_) if k >= 64 => Ok(Num::Small(0)),
-        Some(i) => Ok(Num::int128(i128::from((i as u64) >> k))),
-        None => shift_right_by(a, k),
+    match (a, a.to_i64()) {
+        (_, Some(_)) if k >= 64 => Ok(Num::Small(0)),
+        (_, Some(i)) => Ok(Num::int128(i128::from((i as u64) >> k))),
+        (Num::Large(x), None) if x.is_negative() => Err(NumError::BadArgument),
+        _ => shift_right_by(a, k),
     }
 }
 

@@ -54,15 +54,17 @@ fn overflow_becomes_large_and_comes_back() {
 
 #[test]
 fn som_integer_division_family() {
-    // IntegerTest>>testDivision
-    assert_eq!(div(&n(1), &n(1)), Ok(n(1)));
-    assert_eq!(div(&n(3), &n(2)), Ok(n(1)));
-    assert_eq!(div(&n(4), &n(-2)), Ok(n(-2)));
-    assert_eq!(div(&n(-6), &n(3)), Ok(n(-2)));
-    assert_eq!(div(&n(-12), &n(-4)), Ok(n(3)));
-    // Inexact negative quotients round toward -infinity, pairing with %.
-    assert_eq!(div(&n(-7), &n(2)), Ok(n(-4)));
+    // IntegerTest>>testDivision (Integer>>/ is quo: truncation toward zero).
+    assert_eq!(quo(&n(1), &n(1)), Ok(n(1)));
+    assert_eq!(quo(&n(3), &n(2)), Ok(n(1)));
+    assert_eq!(quo(&n(4), &n(-2)), Ok(n(-2)));
+    assert_eq!(quo(&n(-6), &n(3)), Ok(n(-2)));
+    assert_eq!(quo(&n(-12), &n(-4)), Ok(n(3)));
     assert_eq!(quo(&n(-7), &n(2)), Ok(n(-3)));
+    assert_eq!(quo(&n(7), &f(2.0)), Ok(n(3)));
+    assert_eq!(quo(&n(-7), &f(2.0)), Ok(n(-3)));
+    // floor_div rounds toward -infinity, pairing with %.
+    assert_eq!(floor_div(&n(-7), &n(2)), Ok(n(-4)));
     // IntegerTest>>testModulo
     assert_eq!(modulo(&n(10), &n(3)), Ok(n(1)));
     assert_eq!(modulo(&n(10), &n(-3)), Ok(n(-2)));
@@ -77,7 +79,6 @@ fn som_integer_division_family() {
     assert_eq!(div_float(&n(36), &n(6)), Ok(f(6.0)));
     assert_eq!(div_float(&n(-10), &n(2)), Ok(f(-5.0)));
     assert_eq!(div_float(&n(1), &n(2)), Ok(f(0.5)));
-    assert_eq!(floor_div(&n(-7), &n(2)), Ok(n(-4)));
     assert_eq!(floor_div(&f(-7.0), &n(2)), Ok(n(-4)));
     assert_eq!(quo(&f(-7.0), &n(2)), Ok(n(-3)));
 }
@@ -91,26 +92,33 @@ fn double_modulo_is_fmod_via_rem() {
     assert_eq!(rem(&f(3.0), &f(-2.0)), Ok(f(1.0)));
     assert_eq!(modulo(&f(-3.0), &f(2.0)), Ok(f(1.0)));
     assert_eq!(modulo(&f(3.0), &f(-2.0)), Ok(f(-1.0)));
+    // With doubles a zero divisor follows IEEE.
+    assert!(matches!(rem(&f(3.0), &f(0.0)), Ok(Num::Float(d)) if d.is_nan()));
+    assert!(matches!(modulo(&n(3), &f(0.0)), Ok(Num::Float(d)) if d.is_nan()));
 }
 
 #[test]
 fn division_by_zero_is_an_error() {
-    for op in [div, div_float, floor_div, quo, modulo, rem] {
+    for op in [div_float, floor_div, quo, modulo, rem] {
         assert_eq!(op(&n(1), &n(0)), Err(NumError::ZeroDivide));
-        assert_eq!(op(&f(1.0), &f(0.0)), Err(NumError::ZeroDivide));
-        assert_eq!(op(&n(1), &f(-0.0)), Err(NumError::ZeroDivide));
         assert_eq!(
             op(&big("123456789012345678901234567890"), &n(0)),
             Err(NumError::ZeroDivide)
         );
     }
+    for op in [div_float, floor_div, quo] {
+        assert_eq!(op(&f(1.0), &f(0.0)), Err(NumError::ZeroDivide));
+        assert_eq!(op(&n(1), &f(-0.0)), Err(NumError::ZeroDivide));
+    }
+    assert_eq!(div_float_ieee(&n(1), &f(0.0)), f(f64::INFINITY));
+    assert_eq!(div_float_ieee(&f(-1.0), &n(0)), f(f64::NEG_INFINITY));
 }
 
 #[test]
 fn mixed_arithmetic_goes_to_doubles() {
     assert_eq!(add(&n(1), &f(0.5)), Ok(f(1.5)));
     assert_eq!(mul(&f(2.0), &n(-2)), Ok(f(-4.0)));
-    assert_eq!(div(&n(1), &f(2.0)), Ok(f(0.5)));
+    assert_eq!(div_float(&n(1), &f(2.0)), Ok(f(0.5)));
     assert_eq!(
         sub(&big("18446744073709551616"), &f(0.0)),
         Ok(f(18446744073709551616.0))
@@ -126,12 +134,17 @@ fn abs_negated_sqrt() {
     );
     assert_eq!(negated(&n(23)), n(-23));
     assert_eq!(negated(&f(0.0)), f(-0.0));
-    assert_eq!(sqrt(&n(25)), n(5));
-    assert_eq!(sqrt(&n(17)), f(17f64.sqrt()));
-    assert_eq!(sqrt(&f(9.0)), f(3.0));
+    assert_eq!(sqrt(&n(25)), Ok(n(5)));
+    assert_eq!(sqrt(&n(17)), Ok(f(17f64.sqrt())));
+    assert_eq!(sqrt(&f(9.0)), Ok(f(3.0)));
     let two_100 = shift_left(&n(1), &n(100)).unwrap_or(n(0));
-    assert_eq!(sqrt(&two_100), shift_left(&n(1), &n(50)).unwrap_or(n(0)));
-    assert!(matches!(sqrt(&n(-4)), Num::Float(d) if d.is_nan()));
+    assert_eq!(sqrt(&two_100), shift_left(&n(1), &n(50)));
+    assert_eq!(sqrt(&n(-4)), Err(NumError::BadArgument));
+    assert_eq!(
+        sqrt(&big("-123456789012345678901234567890")),
+        Err(NumError::BadArgument)
+    );
+    assert!(matches!(sqrt(&f(-4.0)), Ok(Num::Float(d)) if d.is_nan()));
 }
 
 #[test]
@@ -167,6 +180,14 @@ fn bit_operations_and_shifts() {
     assert_eq!(
         unsigned_shift_right(&n(-1024), &n(1)),
         Ok(big("9223372036854775296"))
+    );
+    assert_eq!(
+        unsigned_shift_right(&big("-9223372036854775809"), &n(1)),
+        Err(NumError::BadArgument)
+    );
+    assert_eq!(
+        unsigned_shift_right(&big("18446744073709551616"), &n(1)),
+        Ok(big("9223372036854775808"))
     );
 }
 
@@ -277,12 +298,16 @@ fn integer_printing_in_radixes() {
 fn parsing_strings() {
     assert_eq!(parse_integer("42"), Some(n(42)));
     assert_eq!(parse_integer("-2"), Some(n(-2)));
-    assert_eq!(parse_integer(" 16rFF "), Some(n(255)));
+    assert_eq!(parse_integer_radix("fF", 16), Some(n(255)));
+    assert_eq!(parse_integer_radix("-101", 2), Some(n(-5)));
+    assert_eq!(parse_integer_radix("2", 2), None);
     assert_eq!(
         parse_integer("-922337203685477580700"),
         Some(big("-922337203685477580700"))
     );
-    for bad in ["", "-", "4 2", "1.5", "abc", "16r", "99r1", "0x10", "+3"] {
+    for bad in [
+        "", "-", "4 2", " 42", "1.5", "abc", "16rFF", "0x10", "+3", "--1",
+    ] {
         assert_eq!(parse_integer(bad), None, "{bad:?}");
     }
     assert_eq!(parse_double("-1.1"), Some(-1.1));
@@ -345,7 +370,6 @@ proptest! {
         prop_assert_eq!(&back, &x);
         prop_assert!(equals(&m, &n(0)) || (less(&m, &n(0)) == less(&y, &n(0))));
         prop_assert!(less(&abs(&m), &abs(&y)));
-        prop_assert_eq!(div(&x, &y), Ok(q));
         let t = quo(&x, &y)?;
         let r = rem(&x, &y)?;
         prop_assert_eq!(add(&mul(&y, &t)?, &r)?, x.clone());
@@ -357,11 +381,11 @@ proptest! {
     #[test]
     fn results_are_always_normalised(a in any_num(), b in any_num(), k in -200i64..200) {
         let results = [
-            add(&a, &b), sub(&a, &b), mul(&a, &b), div(&a, &b), floor_div(&a, &b),
+            add(&a, &b), sub(&a, &b), mul(&a, &b), div_float(&a, &b), floor_div(&a, &b),
             quo(&a, &b), modulo(&a, &b), rem(&a, &b), bit_and(&a, &b), bit_or(&a, &b),
             bit_xor(&a, &b), shift_left(&a, &n(k)), shift_right(&a, &n(k)),
             unsigned_shift_right(&a, &n(k)), round(&a), as_integer(&a),
-            Ok(negated(&a)), Ok(abs(&a)), Ok(sqrt(&a)),
+            Ok(negated(&a)), Ok(abs(&a)), sqrt(&a),
         ];
         for r in results.into_iter().flatten() {
             prop_assert!(r.is_normalised(), "{:?}", r);
@@ -391,9 +415,8 @@ proptest! {
     fn integers_print_and_parse_back(a in int_strategy(), radix in 2u32..=36) {
         let x = Num::int128(a);
         prop_assert_eq!(parse_integer(&x.to_string()), Some(x.clone()));
-        let text = format!("{}r{}", radix, print_integer_radix(&abs(&x), radix)?);
-        let parsed = parse_integer(&text);
-        prop_assert_eq!(parsed, Some(abs(&x)));
+        let text = print_integer_radix(&x, radix)?;
+        prop_assert_eq!(parse_integer_radix(&text, radix), Some(x));
     }
 
     #[test]

@@ -72,37 +72,39 @@ pub fn print_radix(a: &Num, radix: u32) -> Result<String, NumError> {
     }
 }
 
-/// Parses an integer: optional surrounding whitespace, an optional `-`, then
-/// decimal digits or `<radix>r<digits>` (`16rFF`). `None` when the text is not one.
+/// Parses an integer as `Integer fromString:` does: an optional `-` and decimal
+/// digits, any size, nothing else (no spaces, no `+`). `None` when the text is not one.
 pub fn parse_integer(text: &str) -> Option<Num> {
-    let t = text.trim();
-    let (negative, body) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t),
-    };
-    let (radix, digits) = match body.split_once('r') {
-        Some((r, d)) if is_decimal(r) => (r.parse::<u32>().ok()?, d),
-        _ => (10, body),
-    };
-    if !(2..=36).contains(&radix)
-        || digits.is_empty()
-        || !digits.chars().all(|c| c.is_ascii_alphanumeric())
-    {
+    parse_integer_radix(text, 10)
+}
+
+/// Parses an optional `-` and digits in `radix` (2..=36, either letter case), the
+/// inverse of [`print_integer_radix`]. `None` when the text is not one.
+pub fn parse_integer_radix(text: &str, radix: u32) -> Option<Num> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let valid = (2..=36).contains(&radix)
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.to_digit(radix).is_some());
+    if !valid {
         return None;
     }
     let magnitude = BigInt::parse_bytes(digits.as_bytes(), radix)?;
-    Some(Num::big(if negative { -magnitude } else { magnitude }))
+    Some(Num::big(if digits.len() < text.len() {
+        -magnitude
+    } else {
+        magnitude
+    }))
 }
 
 fn is_decimal(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Parses a double: optional whitespace and `-`, digits, an optional `.digits`
+/// Parses a double: an optional `-`, digits, an optional `.digits`
 /// fraction and an optional `e`/`E` exponent (`1`, `1.5`, `-2.5e-3`), or one of
 /// `NaN`, `Infinity`, `-Infinity`. `None` when the text is not one.
 pub fn parse_double(text: &str) -> Option<f64> {
-    let t = text.trim();
+    let t = text;
     match t {
         "NaN" => return Some(f64::NAN),
         "Infinity" => return Some(f64::INFINITY),
