@@ -11,6 +11,7 @@ pub mod compiler;
 mod interp;
 mod loader;
 mod methods;
+pub mod numbers;
 mod objects;
 mod prims;
 pub mod state;

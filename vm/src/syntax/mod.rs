@@ -10,6 +10,9 @@ pub mod ast;
 mod error;
 pub mod lexer;
 pub mod parser;
+pub mod printer;
 
 pub use error::ParseError;
 pub use parser::{parse_class, parse_expression, parse_method, MAX_DEPTH};
+#[cfg(test)]
+mod tests;

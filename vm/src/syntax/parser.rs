@@ -235,6 +235,14 @@ impl<'f> Parser<'f> {
         self.depth -= levels;
     }
 
+    /// Runs `parse` one nesting level deeper.
+    fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        self.enter()?;
+        let result = parse(self);
+        self.leave(1);
+        result
+    }
+
     // ----- classes and methods -----
 
     fn class_def(&mut self) -> PResult<ClassDef> {
@@ -396,6 +404,9 @@ impl<'f> Parser<'f> {
             if end.matches(self.tok()) {
                 break;
             }
+            if matches!(self.tok(), Tok::RParen | Tok::RBracket | Tok::Eof) {
+                return Err(self.expected(end.describe()));
+            }
             if *self.tok() == Tok::Caret {
                 let start = self.advance().span;
                 let value = self.expression()?;
@@ -426,10 +437,7 @@ impl<'f> Parser<'f> {
     }
 
     fn expression(&mut self) -> PResult<Expr> {
-        self.enter()?;
-        let result = self.expression_inner();
-        self.leave(1);
-        result
+        self.nested(Self::expression_inner)
     }
 
     fn expression_inner(&mut self) -> PResult<Expr> {
@@ -602,12 +610,7 @@ impl<'f> Parser<'f> {
                 // Parentheses only group: the inner node keeps its own span.
                 return Ok(inner);
             }
-            Tok::LBracket => {
-                self.enter()?;
-                let block = self.block();
-                self.leave(1);
-                ExprKind::Block(Box::new(block?))
-            }
+            Tok::LBracket => ExprKind::Block(Box::new(self.nested(Self::block)?)),
             _ => match self.literal_in_code()? {
                 Some(lit) => ExprKind::Literal(lit),
                 None => return Err(self.expected("an expression")),
@@ -681,10 +684,7 @@ impl<'f> Parser<'f> {
 
     /// `#( ... )` or a nested `( ... )` inside one; the opening token is current.
     fn literal_array(&mut self) -> PResult<Literal> {
-        self.enter()?;
-        let result = self.literal_array_inner();
-        self.leave(1);
-        result
+        self.nested(Self::literal_array_inner)
     }
 
     fn literal_array_inner(&mut self) -> PResult<Literal> {
@@ -751,7 +751,8 @@ fn integer(n: BigInt) -> Literal {
     }
 }
 
-/// Fails on the second occurrence of a name among `names`.
+/// Fails on the second occurrence of a name among `names`, and on a declared
+/// name that is a pseudo-variable (`self`, `nil`, …).
 fn check_unique<'a>(
     p: &Parser<'_>,
     names: impl Iterator<Item = &'a Ident>,
@@ -759,6 +760,12 @@ fn check_unique<'a>(
 ) -> PResult<()> {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for ident in names {
+        if PseudoVar::from_name(&ident.name).is_some() {
+            return Err(p.error_at(
+                ident.span,
+                format!("cannot declare '{}': it is a reserved name", ident.name),
+            ));
+        }
         if let Some(first) = seen.insert(&ident.name, ident.span) {
             return Err(p.error_at(
                 ident.span,
