@@ -157,10 +157,11 @@ impl Vm {
             Fail::Bounds => "SubscriptOutOfBounds",
             Fail::ZeroDivide => "ZeroDivide",
         };
-        let Some(exc_class) = self
-            .global_value(class_name)
-            .or_else(|| self.global_value("PrimitiveFailed"))
-        else {
+        let exc_class = match self.load_global(class_name)? {
+            Some(c) => Some(c),
+            None => self.load_global("PrimitiveFailed")?,
+        };
+        let Some(exc_class) = exc_class else {
             let recv = self.peek(argc);
             let cname = self.s.class(self.class_of(recv)).name.clone();
             return Err(VmError::Fatal(format!(
@@ -250,7 +251,7 @@ impl Vm {
     /// sending it `signal`; the answer is pushed where the failed send's result goes.
     #[cold]
     pub(crate) fn signal_vm_error(&mut self, class_name: &str) -> VmResult<()> {
-        let Some(class) = self.global_value(class_name) else {
+        let Some(class) = self.load_global(class_name)? else {
             return Err(VmError::Fatal(format!(
                 "{class_name} (the kernel has no {class_name} class)"
             )));
