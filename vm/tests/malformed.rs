@@ -57,7 +57,10 @@ fn each_malformed_file_gives_its_expected_error() {
                 };
                 failures.push(format!("{name}:\n  want {want}\n  got  {got}"))
             }
-            (Some(Expect::Load(_)), Ok(_)) => {}
+            (Some(Expect::Load(want)), Ok(_)) if want.starts_with(&format!("{name}:")) => {}
+            (Some(Expect::Load(want)), Ok(_)) => {
+                failures.push(format!("{name}: load error must name the file: {want}"))
+            }
             (Some(Expect::Load(_)), Err(got)) => {
                 failures.push(format!("{name}: must parse, got {got}"))
             }

@@ -1,7 +1,7 @@
-//! Parses every `.som` file of the SOM test suite, the SOM class library and the
-//! Are-We-Fast-Yet benchmarks when those checkouts exist under `/work/peers` (an
-//! extra check on a development machine; elsewhere the test has nothing to read and
-//! says so on stderr).
+//! Parses every `.som` file of Cairn's kernel library (`vm/kernel/`) and, when those
+//! checkouts exist under `/work/peers`, of the SOM test suite, the SOM class library
+//! and the Are-We-Fast-Yet benchmarks (an extra check on a development machine;
+//! where none exists the test has nothing to read and says so on stderr).
 
 use std::path::{Path, PathBuf};
 
@@ -30,11 +30,15 @@ fn som_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn every_peer_som_file_parses() {
     let mut files = Vec::new();
+    som_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("kernel"),
+        &mut files,
+    );
     for root in ROOTS {
         som_files(Path::new(root), &mut files);
     }
     if files.is_empty() {
-        eprintln!("no peer checkouts under /work/peers: nothing to parse");
+        eprintln!("no kernel sources and no peer checkouts: nothing to parse");
         return;
     }
     let mut failures = Vec::new();

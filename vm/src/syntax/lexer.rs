@@ -124,10 +124,12 @@ pub fn is_ident_char(c: char) -> bool {
 
 /// Tokenises `src` completely; the last token is always [`Tok::Eof`].
 pub(crate) fn tokenize(src: &str, file: &str) -> Result<Vec<Token>, ParseError> {
+    // A UTF-8 byte-order mark is not part of the text.
+    let start = if src.starts_with('\u{feff}') { 3 } else { 0 };
     let mut lexer = Lexer {
         src,
         file,
-        pos: 0,
+        pos: start,
         line: 1,
         column: 1,
     };

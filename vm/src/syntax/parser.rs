@@ -235,6 +235,14 @@ impl<'f> Parser<'f> {
         self.depth -= levels;
     }
 
+    /// Runs `parse` one nesting level deeper.
+    fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        self.enter()?;
+        let result = parse(self);
+        self.leave(1);
+        result
+    }
+
     // ----- classes and methods -----
 
     fn class_def(&mut self) -> PResult<ClassDef> {
@@ -429,10 +437,7 @@ impl<'f> Parser<'f> {
     }
 
     fn expression(&mut self) -> PResult<Expr> {
-        self.enter()?;
-        let result = self.expression_inner();
-        self.leave(1);
-        result
+        self.nested(Self::expression_inner)
     }
 
     fn expression_inner(&mut self) -> PResult<Expr> {
@@ -605,12 +610,7 @@ impl<'f> Parser<'f> {
                 // Parentheses only group: the inner node keeps its own span.
                 return Ok(inner);
             }
-            Tok::LBracket => {
-                self.enter()?;
-                let block = self.block();
-                self.leave(1);
-                ExprKind::Block(Box::new(block?))
-            }
+            Tok::LBracket => ExprKind::Block(Box::new(self.nested(Self::block)?)),
             _ => match self.literal_in_code()? {
                 Some(lit) => ExprKind::Literal(lit),
                 None => return Err(self.expected("an expression")),
@@ -684,10 +684,7 @@ impl<'f> Parser<'f> {
 
     /// `#( ... )` or a nested `( ... )` inside one; the opening token is current.
     fn literal_array(&mut self) -> PResult<Literal> {
-        self.enter()?;
-        let result = self.literal_array_inner();
-        self.leave(1);
-        result
+        self.nested(Self::literal_array_inner)
     }
 
     fn literal_array_inner(&mut self) -> PResult<Literal> {

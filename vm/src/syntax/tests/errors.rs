@@ -58,6 +58,14 @@ fn lexical_errors_point_at_their_start() {
 }
 
 #[test]
+fn byte_order_mark_and_crlf_are_accepted() {
+    let src = "\u{feff}Foo = (\r\n  x = ( ^ 1 )\r\n)\r\n";
+    let class = parse_class(src, "Foo.som").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(class.instance_methods[0].span.line, 2);
+    assert_eq!(class.name.span.column, 1);
+}
+
+#[test]
 fn columns_count_characters_and_lines_restart() {
     assert_eq!(
         eval_error("'é' foo.\n  ?"),

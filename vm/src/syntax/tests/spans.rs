@@ -3,7 +3,7 @@
 use crate::syntax::ast::*;
 use crate::syntax::{parse_class, parse_expression};
 
-fn text<'a>(src: &'a str, span: Span) -> &'a str {
+fn text(src: &str, span: Span) -> &str {
     &src[span.start as usize..span.end as usize]
 }
 
