@@ -236,6 +236,16 @@ fn check(expectation: &Expectation, outcome: &Outcome, check_stderr: bool) -> Op
     Some(problems)
 }
 
+/// A program starts with a header comment that has a `stdout:` line; other class
+/// files in the directory are helpers that programs use.
+fn is_program(source: &str) -> bool {
+    source
+        .trim_start()
+        .strip_prefix('"')
+        .and_then(|body| body.split('"').next())
+        .is_some_and(|header| header.lines().any(|line| line.trim_end() == "stdout:"))
+}
+
 fn programs(root: &Path) -> Vec<PathBuf> {
     let dir = root.join("tests/smalltalk");
     let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -347,6 +357,13 @@ fn header_parser_rejects_bad_headers() {
     assert!(parse_header("\"\nexit: 0\n\"").is_err());
     assert!(parse_header("\"\ncolour: blue\nstdout:\n\"").is_err());
     assert!(parse_header("\"\nneeds: magic\nstdout:\n\"").is_err());
+}
+
+#[test]
+fn helpers_are_not_programs() {
+    assert!(is_program("\"\nstdout:\nx\n\"\nT = ()"));
+    assert!(!is_program("\"A helper class.\"\nH = ()"));
+    assert!(!is_program("H = ()"));
 }
 
 #[test]
