@@ -235,6 +235,18 @@ impl<'f> Parser<'f> {
         self.depth -= levels;
     }
 
+    /// Parses a message argument: the nesting levels its own message chain takes
+    /// are released when it is done, so sibling arguments do not add up.
+    fn argument(
+        &mut self,
+        parse: impl FnOnce(&mut Self, &mut usize) -> PResult<Expr>,
+    ) -> PResult<Expr> {
+        let mut levels = 0;
+        let result = parse(self, &mut levels);
+        self.leave(levels);
+        result
+    }
+
     /// Runs `parse` one nesting level deeper.
     fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
         self.enter()?;
@@ -480,7 +492,7 @@ impl<'f> Parser<'f> {
         let mut messages = vec![message];
         while *self.tok() == Tok::Semicolon {
             self.advance();
-            messages.push(self.cascade_message(levels)?);
+            messages.push(self.cascade_message()?);
         }
         Ok(Expr {
             kind: ExprKind::Cascade {
@@ -491,7 +503,7 @@ impl<'f> Parser<'f> {
         })
     }
 
-    fn cascade_message(&mut self, levels: &mut usize) -> PResult<Message> {
+    fn cascade_message(&mut self) -> PResult<Message> {
         match self.tok().clone() {
             Tok::Ident(name) => {
                 let span = self.advance().span;
@@ -504,7 +516,7 @@ impl<'f> Parser<'f> {
             }
             Tok::Binary(op) => {
                 let span = self.advance().span;
-                let arg = self.binary_operand(levels)?;
+                let arg = self.argument(Self::binary_operand)?;
                 Ok(Message {
                     selector: op,
                     kind: SelectorKind::Binary,
@@ -512,7 +524,7 @@ impl<'f> Parser<'f> {
                     selector_span: span,
                 })
             }
-            Tok::Keyword(_) => self.keyword_message(levels),
+            Tok::Keyword(_) => self.keyword_message(),
             _ => Err(self.expected("a message after ';'")),
         }
     }
@@ -523,7 +535,7 @@ impl<'f> Parser<'f> {
         expr = self.unary_chain(expr, levels)?;
         expr = self.binary_chain(expr, levels)?;
         if let Tok::Keyword(_) = self.tok() {
-            let message = self.keyword_message(levels)?;
+            let message = self.keyword_message()?;
             expr = self.send(expr, message, levels)?;
         }
         Ok(expr)
@@ -556,7 +568,7 @@ impl<'f> Parser<'f> {
     fn binary_chain(&mut self, mut expr: Expr, levels: &mut usize) -> PResult<Expr> {
         while let Tok::Binary(op) = self.tok().clone() {
             let span = self.advance().span;
-            let arg = self.binary_operand(levels)?;
+            let arg = self.argument(Self::binary_operand)?;
             let message = Message {
                 selector: op,
                 kind: SelectorKind::Binary,
@@ -575,15 +587,17 @@ impl<'f> Parser<'f> {
     }
 
     /// `(Keyword binaryOperand binary*)+`.
-    fn keyword_message(&mut self, levels: &mut usize) -> PResult<Message> {
+    fn keyword_message(&mut self) -> PResult<Message> {
         let selector_span = self.span();
         let mut selector = String::new();
         let mut args = Vec::new();
         while let Tok::Keyword(kw) = self.tok().clone() {
             self.advance();
             selector.push_str(&kw);
-            let operand = self.binary_operand(levels)?;
-            args.push(self.binary_chain(operand, levels)?);
+            args.push(self.argument(|p, levels| {
+                let operand = p.binary_operand(levels)?;
+                p.binary_chain(operand, levels)
+            })?);
         }
         Ok(Message {
             selector,
