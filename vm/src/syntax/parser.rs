@@ -134,12 +134,13 @@ impl<'f> Parser<'f> {
         }
     }
 
-    fn advance(&mut self) -> Token {
-        let t = self.token().clone();
+    /// Moves past the current token (never past the final `Eof`); answers its span.
+    fn advance(&mut self) -> Span {
+        let span = self.span();
         if self.pos < self.tokens.len() - 1 {
             self.pos += 1;
         }
-        t
+        span
     }
 
     fn error_at(&self, span: Span, message: impl Into<String>) -> ParseError {
@@ -159,7 +160,7 @@ impl<'f> Parser<'f> {
 
     fn expect(&mut self, tok: Tok, what: &str) -> PResult<Span> {
         if *self.tok() == tok {
-            Ok(self.advance().span)
+            Ok(self.advance())
         } else {
             Err(self.expected(what))
         }
@@ -212,7 +213,7 @@ impl<'f> Parser<'f> {
     fn ident(&mut self, what: &str) -> PResult<Ident> {
         match self.tok().clone() {
             Tok::Ident(name) => {
-                let span = self.advance().span;
+                let span = self.advance();
                 Ok(Ident { name, span })
             }
             _ => Err(self.expected(what)),
@@ -420,7 +421,7 @@ impl<'f> Parser<'f> {
                 return Err(self.expected(end.describe()));
             }
             if *self.tok() == Tok::Caret {
-                let start = self.advance().span;
+                let start = self.advance();
                 let value = self.expression()?;
                 let span = start.to(value.span);
                 statements.push(Expr {
@@ -506,7 +507,7 @@ impl<'f> Parser<'f> {
     fn cascade_message(&mut self) -> PResult<Message> {
         match self.tok().clone() {
             Tok::Ident(name) => {
-                let span = self.advance().span;
+                let span = self.advance();
                 Ok(Message {
                     selector: name,
                     kind: SelectorKind::Unary,
@@ -515,7 +516,7 @@ impl<'f> Parser<'f> {
                 })
             }
             Tok::Binary(op) => {
-                let span = self.advance().span;
+                let span = self.advance();
                 let arg = self.argument(Self::binary_operand)?;
                 Ok(Message {
                     selector: op,
@@ -553,7 +554,7 @@ impl<'f> Parser<'f> {
 
     fn unary_chain(&mut self, mut expr: Expr, levels: &mut usize) -> PResult<Expr> {
         while let Tok::Ident(name) = self.tok().clone() {
-            let span = self.advance().span;
+            let span = self.advance();
             let message = Message {
                 selector: name,
                 kind: SelectorKind::Unary,
@@ -567,7 +568,7 @@ impl<'f> Parser<'f> {
 
     fn binary_chain(&mut self, mut expr: Expr, levels: &mut usize) -> PResult<Expr> {
         while let Tok::Binary(op) = self.tok().clone() {
-            let span = self.advance().span;
+            let span = self.advance();
             let arg = self.argument(Self::binary_operand)?;
             let message = Message {
                 selector: op,
@@ -723,13 +724,13 @@ impl<'f> Parser<'f> {
                 Tok::Keyword(kw) => {
                     // Adjacent keywords form one selector: `#(at:put:)`.
                     let mut selector = kw;
-                    let mut end = self.advance().span.end;
+                    let mut end = self.advance().end;
                     while let Tok::Keyword(next) = self.tok().clone() {
                         if self.span().start != end {
                             break;
                         }
                         selector.push_str(&next);
-                        end = self.advance().span.end;
+                        end = self.advance().end;
                     }
                     Literal::Symbol(selector)
                 }
