@@ -11,6 +11,7 @@
 //!   not count; an ephemeron's slots count only once its key is reachable otherwise);
 //! * a scavenge keeps every old object, and young objects strongly reachable from the
 //!   roots or from old objects.
+//!
 //! Collections the heap runs on its own inside `alloc` (stress mode, eden full, old
 //! space over its threshold) are detected through the statistics and applied to the
 //! model the same way.
