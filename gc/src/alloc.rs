@@ -193,7 +193,7 @@ impl Heap {
         // SAFETY: the caller hands over the range.
         let addr = unsafe { layout.write_head(start, class) };
         let body = (addr + WORD) as *mut u64;
-        let nil = self.nil.bits();
+        let nil = self.own.nil.bits();
         for i in 0..layout.pointer_slots {
             // SAFETY: pointer slots are the first body words, inside the range.
             unsafe { body.add(i).write(nil) };

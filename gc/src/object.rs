@@ -294,6 +294,30 @@ pub(crate) unsafe fn write_slot(addr: usize, i: usize, v: u64) {
     unsafe { *(slot_addr(addr, i) as *mut u64) = v }
 }
 
+/// Body words `range` of the object at `addr` as a slice.
+///
+/// # Safety
+/// `addr` must name a live object whose body holds `range`, and those words must not be
+/// written while the slice lives.
+#[inline(always)]
+pub(crate) unsafe fn slots<'a>(addr: usize, range: std::ops::Range<usize>) -> &'a [u64] {
+    let len = range.end.saturating_sub(range.start);
+    // SAFETY: the caller guarantees the words exist and stay unchanged.
+    unsafe { std::slice::from_raw_parts(slot_addr(addr, range.start) as *const u64, len) }
+}
+
+/// Body words `range` of the object at `addr` as a mutable slice.
+///
+/// # Safety
+/// `addr` must name a live object whose body holds `range`, and no other reference to
+/// those words may be used while the slice lives.
+#[inline(always)]
+pub(crate) unsafe fn slots_mut<'a>(addr: usize, range: std::ops::Range<usize>) -> &'a mut [u64] {
+    let len = range.end.saturating_sub(range.start);
+    // SAFETY: the caller guarantees the words exist and are not aliased.
+    unsafe { std::slice::from_raw_parts_mut(slot_addr(addr, range.start) as *mut u64, len) }
+}
+
 /// Formats `words` words at `start` as one free chunk (class [`ClassIndex::FREE`]), so
 /// that the space stays walkable. A one-word chunk is a bare header with size 0.
 ///

@@ -19,12 +19,13 @@ use std::time::Instant;
 
 use crate::format::Format;
 use crate::header::{ClassIndex, GREY_BIT, MARKED_BIT, MAX_AGE, REMEMBERED_BIT};
-use crate::heap::{visit_all_roots, Heap};
+use crate::heap::Heap;
 use crate::object;
 use crate::old_space::OldSpace;
 use crate::oop::Oop;
-use crate::roots::RootSet;
+use crate::roots::{HeapRoots, RootSet};
 use crate::stats::{CollectionKind, CollectionStats};
+use crate::weak;
 
 struct Scavenger<'a> {
     young_start: usize,
@@ -243,34 +244,23 @@ impl Scavenger<'_> {
 
     /// Nils weak slots and ephemeron slots whose young referent died.
     fn clear_dead(&mut self) {
+        let (dead_key, weak) = (
+            std::mem::take(&mut self.ephemerons),
+            std::mem::take(&mut self.weak),
+        );
         let nil = self.nil;
-        for e in std::mem::take(&mut self.ephemerons) {
-            // SAFETY: `e` is a live ephemeron.
-            let n = unsafe { object::body_words(e, object::header(e)) };
-            for i in 0..n {
-                // SAFETY: `i` is one of its slots.
-                unsafe { object::write_slot(e, i, nil) };
-            }
-        }
-        for w in std::mem::take(&mut self.weak) {
-            // SAFETY: `w` is a live weak object.
-            let h = unsafe { object::header(w) };
-            // SAFETY: as above.
-            let (fixed, n) = unsafe { (object::prefix_fixed(w, h), object::body_words(w, h)) };
-            for i in fixed..n {
-                // SAFETY: `i` is one of its slots.
-                let v = unsafe { object::read_slot(w, i) };
-                if self.is_young(v) {
-                    let nv = if self.reached(v) {
-                        self.forward(v)
-                    } else {
-                        nil
-                    };
-                    // SAFETY: as above.
-                    unsafe { object::write_slot(w, i, nv) };
+        // SAFETY: both lists hold live objects found by this scavenge.
+        unsafe {
+            weak::clear_dead_referents(&dead_key, &weak, nil, |v| {
+                if !self.is_young(v) {
+                    v
+                } else if self.reached(v) {
+                    self.forward(v)
+                } else {
+                    nil
                 }
-            }
-        }
+            })
+        };
         for addr in std::mem::take(&mut self.recheck) {
             // SAFETY: `addr` is a live old object.
             let n = unsafe { object::pointer_slots(addr, object::header(addr)) };
@@ -303,11 +293,7 @@ impl Heap {
         let Heap {
             nursery,
             old,
-            nil,
-            class_table,
-            handles,
-            finalized,
-            finalizable,
+            own,
             remembered,
             ..
         } = self;
@@ -330,16 +316,15 @@ impl Heap {
             tenured: 0,
         };
         let mut scan = to.0;
-        visit_all_roots(
-            roots,
+        own.visit_strong(roots, &mut |slot: &mut Oop| {
+            *slot = Oop::from_bits(sc.forward(slot.bits()));
+        });
+        let HeapRoots {
             nil,
-            class_table,
-            handles,
             finalized,
-            &mut |slot: &mut Oop| {
-                *slot = Oop::from_bits(sc.forward(slot.bits()));
-            },
-        );
+            finalizable,
+            ..
+        } = own;
         sc.nil = nil.bits();
         for r in remembered.drain(..) {
             // SAFETY: remembered objects are live old objects.
