@@ -185,12 +185,18 @@ pub(crate) unsafe fn prefix_fixed(addr: usize, h: Header) -> usize {
 /// As [`body_words`].
 #[inline(always)]
 pub(crate) unsafe fn pointer_slots(addr: usize, h: Header) -> usize {
-    match h.format() {
-        Format::Words64 | Format::Words32 | Format::Words16 | Format::Bytes => 0,
+    // Codes 0–5 are the pointer formats, 24–31 compiled code; the rest hold no pointers
+    // (6–8 are invalid and never written). Tested on the raw code: this is on the path of
+    // every checked slot access.
+    let code = h.code();
+    if code <= 5 {
         // SAFETY: forwarded from the caller.
-        Format::CompiledCode => unsafe { prefix_fixed(addr, h) },
+        unsafe { body_words(addr, h) }
+    } else if code >= crate::format::CODE_COMPILED {
         // SAFETY: forwarded from the caller.
-        _ => unsafe { body_words(addr, h) },
+        unsafe { prefix_fixed(addr, h) }
+    } else {
+        0
     }
 }
 

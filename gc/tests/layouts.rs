@@ -74,6 +74,11 @@ fn compiled_code_and_word_formats_keep_exact_lengths_across_moves() {
     let [code, w32, w16, w64, big] = [0, 1, 2, 3, 4].map(|i| vm.roots[i]);
     assert_eq!(heap.bytes(code), b"0123456789abc");
     assert_eq!(heap.fetch(code, 2), w64);
+    // SAFETY: slot 2 exists (three literals).
+    assert_eq!(unsafe { heap.fetch_unchecked(code, 2) }, w64);
+    // SAFETY: as above.
+    unsafe { heap.store_unchecked(code, 1, Oop::small_int(5)) };
+    assert_eq!(heap.fetch(code, 1), Oop::small_int(5));
     assert_eq!(heap.words32(w32), &[1, 2, 3, 4, u32::MAX]);
     assert_eq!(heap.words16(w16), &[7; 7]);
     assert_eq!(heap.words64(w64), &[u64::MAX, 42]);
