@@ -6,8 +6,8 @@
 //!    survivor space; every object ends within its space (no overrun of the cursor, the
 //!    survivor top or the segment end).
 //! 2. **Headers.** Every object's format code is valid (not 6–8); its class index is
-//!    neither a reserved index (free, forwarded, the immediates' classes, 5–7) nor beyond
-//!    the class table; formats that need a prefix word have one, and a prefix word's
+//!    neither free (0) nor forwarded (4) nor beyond the class table (the immediates'
+//!    indices 1–3 are allowed for boxed forms); formats that need a prefix word have one, and a prefix word's
 //!    fixed-slot count does not exceed the body; an ephemeron has its key slot; an
 //!    empty raw-bits body has no unused tail.
 //! 3. **Collector flags.** Outside a collection no object is marked or grey.
@@ -233,7 +233,12 @@ impl Heap {
 
     fn check_header(&self, r: &mut Report, addr: usize, h: Header, young: bool) {
         let class = h.class();
-        if class < ClassIndex::FIRST_FREE || class.index() >= self.own.class_table.len() {
+        // The immediates' indices (1–3) are allowed: a VM may give boxed forms (large
+        // integers, boxed doubles) the class of the immediate they extend.
+        if class == ClassIndex::FREE
+            || class == ClassIndex::FORWARDED
+            || class.index() >= self.own.class_table.len()
+        {
             r.add(
                 ViolationKind::BadHeader,
                 Some(addr),
