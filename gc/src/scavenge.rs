@@ -27,6 +27,11 @@ use crate::roots::{HeapRoots, RootSet};
 use crate::stats::{CollectionKind, CollectionStats};
 use crate::weak;
 
+/// Format code of weak objects.
+const CODE_WEAK: u8 = Format::Weak.code(0);
+/// Format code of ephemerons.
+const CODE_EPHEMERON: u8 = Format::Ephemeron.code(0);
+
 struct Scavenger<'a> {
     young_start: usize,
     young_size: usize,
@@ -151,35 +156,37 @@ impl Scavenger<'_> {
     /// Scans the strong slots of an object; true when it still holds young pointers.
     /// Weak objects and held-back ephemerons answer false and, when old, are rechecked
     /// at the end.
+    #[inline]
     fn scan_object(&mut self, addr: usize) -> bool {
         // SAFETY: `addr` is a live object (a copy, a remembered object or a root's).
         let h = unsafe { object::header(addr) };
-        let format = h.format();
-        let strong = match format {
-            Format::Weak => {
-                self.weak.push(addr);
-                // SAFETY: as above.
-                unsafe { object::prefix_fixed(addr, h) }
-            }
-            Format::Ephemeron => {
-                // SAFETY: ephemerons have at least the key slot.
-                let key = unsafe { object::read_slot(addr, 0) };
-                if self.is_young(key) && !self.reached(key) {
-                    self.ephemerons.push(addr);
-                    0
-                } else {
-                    // SAFETY: as above.
-                    unsafe { object::body_words(addr, h) }
-                }
-            }
+        // Dispatch on the raw format code: plain pointer objects and compiled code (the
+        // common case) go straight to the slot loop.
+        let code = h.code();
+        let special = code == CODE_WEAK || code == CODE_EPHEMERON;
+        let strong = if !special {
             // SAFETY: as above.
-            _ => unsafe { object::pointer_slots(addr, h) },
+            unsafe { object::pointer_slots(addr, h) }
+        } else if code == CODE_WEAK {
+            self.weak.push(addr);
+            // SAFETY: as above.
+            unsafe { object::prefix_fixed(addr, h) }
+        } else {
+            // SAFETY: ephemerons have at least the key slot.
+            let key = unsafe { object::read_slot(addr, 0) };
+            if self.is_young(key) && !self.reached(key) {
+                self.ephemerons.push(addr);
+                0
+            } else {
+                // SAFETY: as above.
+                unsafe { object::body_words(addr, h) }
+            }
         };
         let mut young = false;
         for i in 0..strong {
             young |= self.scan_slot(addr, i);
         }
-        if matches!(format, Format::Weak | Format::Ephemeron) && !self.is_young(addr as u64) {
+        if special && !self.is_young(addr as u64) {
             self.recheck.push(addr);
             return false;
         }
@@ -201,13 +208,12 @@ impl Scavenger<'_> {
     fn drain(&mut self, scan: &mut usize) {
         loop {
             if *scan < self.to_top {
-                // SAFETY: the survivor space holds whole copies back to back.
+                // SAFETY: the survivor space holds whole copies back to back; the extent
+                // is read before scanning, which never changes it.
                 let addr = unsafe { object::header_addr_from_start(*scan) };
                 // SAFETY: as above.
-                let h = unsafe { object::header(addr) };
+                *scan = unsafe { object::end_of(addr, object::header(addr)) };
                 self.scan_object(addr);
-                // SAFETY: as above.
-                *scan = unsafe { object::end_of(addr, h) };
             } else if let Some(p) = self.promoted.pop() {
                 if self.scan_object(p) {
                     self.remember(p);
