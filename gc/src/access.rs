@@ -123,6 +123,30 @@ impl Heap {
         self.write_barrier(oop, val);
     }
 
+    /// Pointer slot `i` without the bounds check (interpreter and JIT paths that have
+    /// already checked, or that index named slots of a known class).
+    ///
+    /// # Safety
+    /// `oop` must be a live object of this heap and `i` below its [`Heap::slot_count`].
+    #[inline(always)]
+    pub unsafe fn fetch_unchecked(&self, oop: Oop, i: usize) -> Oop {
+        debug_assert!(i < self.slot_count(oop), "slot {i} out of range");
+        // SAFETY: the caller guarantees the slot exists.
+        Oop::from_bits(unsafe { object::read_slot(oop.addr(), i) })
+    }
+
+    /// [`Heap::store`] without the bounds check; the barrier still runs.
+    ///
+    /// # Safety
+    /// As [`Heap::fetch_unchecked`].
+    #[inline(always)]
+    pub unsafe fn store_unchecked(&mut self, oop: Oop, i: usize, val: Oop) {
+        debug_assert!(i < self.slot_count(oop), "slot {i} out of range");
+        // SAFETY: the caller guarantees the slot exists.
+        unsafe { object::write_slot(oop.addr(), i, val.bits()) };
+        self.write_barrier(oop, val);
+    }
+
     /// The indexed part of a byte, word or compiled-code object as bytes (exact length:
     /// element count × element size).
     pub fn bytes(&self, oop: Oop) -> &[u8] {

@@ -14,6 +14,7 @@
 //! | barrier | `barrier` | [`Heap::write_barrier`], [`BarrierInfo`] and the JIT's inline test |
 //! | roots | `roots` | [`RootSet`] (implemented by the VM), [`Handles`] for Oops held in Rust |
 //! | scavenger | `scavenge` | [`Heap::scavenge`]: Cheney copy, tenuring, young weak/ephemeron/finalization |
+//! | weak references | `weak` | clearing weak slots and ephemerons after a trace (both collectors) |
 //! | full collection | `mark`, `sweep`, `compact` | [`Heap::full_collect`]: mark stack, sweep to free lists, sliding compaction |
 //! | become | `become_` | [`Heap::become_forward`], [`Heap::become_swap`] |
 //! | walking | `walk` | [`Heap::walk`], [`Heap::walk_live`] |
@@ -55,6 +56,7 @@ mod stats;
 mod sweep;
 pub mod verify;
 mod walk;
+mod weak;
 
 pub use barrier::BarrierInfo;
 pub use config::{HeapConfig, STRESS_ENV};

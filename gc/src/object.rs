@@ -185,12 +185,18 @@ pub(crate) unsafe fn prefix_fixed(addr: usize, h: Header) -> usize {
 /// As [`body_words`].
 #[inline(always)]
 pub(crate) unsafe fn pointer_slots(addr: usize, h: Header) -> usize {
-    match h.format() {
-        Format::Words64 | Format::Words32 | Format::Words16 | Format::Bytes => 0,
+    // Codes 0–5 are the pointer formats, 24–31 compiled code; the rest hold no pointers
+    // (6–8 are invalid and never written). Tested on the raw code: this is on the path of
+    // every checked slot access.
+    let code = h.code();
+    if code <= 5 {
         // SAFETY: forwarded from the caller.
-        Format::CompiledCode => unsafe { prefix_fixed(addr, h) },
+        unsafe { body_words(addr, h) }
+    } else if code >= crate::format::CODE_COMPILED {
         // SAFETY: forwarded from the caller.
-        _ => unsafe { body_words(addr, h) },
+        unsafe { prefix_fixed(addr, h) }
+    } else {
+        0
     }
 }
 
@@ -292,6 +298,30 @@ pub(crate) unsafe fn read_slot(addr: usize, i: usize) -> u64 {
 pub(crate) unsafe fn write_slot(addr: usize, i: usize, v: u64) {
     // SAFETY: the caller guarantees the word is inside the object.
     unsafe { *(slot_addr(addr, i) as *mut u64) = v }
+}
+
+/// Body words `range` of the object at `addr` as a slice.
+///
+/// # Safety
+/// `addr` must name a live object whose body holds `range`, and those words must not be
+/// written while the slice lives.
+#[inline(always)]
+pub(crate) unsafe fn slots<'a>(addr: usize, range: std::ops::Range<usize>) -> &'a [u64] {
+    let len = range.end.saturating_sub(range.start);
+    // SAFETY: the caller guarantees the words exist and stay unchanged.
+    unsafe { std::slice::from_raw_parts(slot_addr(addr, range.start) as *const u64, len) }
+}
+
+/// Body words `range` of the object at `addr` as a mutable slice.
+///
+/// # Safety
+/// `addr` must name a live object whose body holds `range`, and no other reference to
+/// those words may be used while the slice lives.
+#[inline(always)]
+pub(crate) unsafe fn slots_mut<'a>(addr: usize, range: std::ops::Range<usize>) -> &'a mut [u64] {
+    let len = range.end.saturating_sub(range.start);
+    // SAFETY: the caller guarantees the words exist and are not aliased.
+    unsafe { std::slice::from_raw_parts_mut(slot_addr(addr, range.start) as *mut u64, len) }
 }
 
 /// Formats `words` words at `start` as one free chunk (class [`ClassIndex::FREE`]), so

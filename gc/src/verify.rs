@@ -6,8 +6,8 @@
 //!    survivor space; every object ends within its space (no overrun of the cursor, the
 //!    survivor top or the segment end).
 //! 2. **Headers.** Every object's format code is valid (not 6–8); its class index is
-//!    neither a reserved index (free, forwarded, the immediates' classes, 5–7) nor beyond
-//!    the class table; formats that need a prefix word have one, and a prefix word's
+//!    neither free (0) nor forwarded (4) nor beyond the class table (the immediates'
+//!    indices 1–3 are allowed for boxed forms); formats that need a prefix word have one, and a prefix word's
 //!    fixed-slot count does not exceed the body; an ephemeron has its key slot; an
 //!    empty raw-bits body has no unused tail.
 //! 3. **Collector flags.** Outside a collection no object is marked or grey.
@@ -25,7 +25,7 @@ use std::fmt;
 
 use crate::format::Format;
 use crate::header::{ClassIndex, Header, GREY_BIT, MARKED_BIT, PINNED_BIT, REMEMBERED_BIT};
-use crate::heap::{visit_all_roots, Heap};
+use crate::heap::Heap;
 use crate::object;
 use crate::oop::Oop;
 use crate::roots::RootSet;
@@ -136,28 +136,10 @@ impl Heap {
             }
         };
         let mut root_values = Vec::new();
-        {
-            let Heap {
-                nil,
-                class_table,
-                handles,
-                finalized,
-                ..
-            } = self;
-            visit_all_roots(
-                roots,
-                nil,
-                class_table,
-                handles,
-                finalized,
-                &mut |slot: &mut Oop| root_values.push(*slot),
-            );
-        }
+        self.own
+            .visit_all(roots, &mut |slot: &mut Oop| root_values.push(*slot));
         for v in root_values {
             check_root(&mut r, "a root", v);
-        }
-        for &f in &self.finalizable {
-            check_root(&mut r, "the finalization registry", f);
         }
         if r.violations.is_empty() {
             Ok(())
@@ -251,7 +233,12 @@ impl Heap {
 
     fn check_header(&self, r: &mut Report, addr: usize, h: Header, young: bool) {
         let class = h.class();
-        if class < ClassIndex::FIRST_FREE || class.index() >= self.class_table.len() {
+        // The immediates' indices (1–3) are allowed: a VM may give boxed forms (large
+        // integers, boxed doubles) the class of the immediate they extend.
+        if class == ClassIndex::FREE
+            || class == ClassIndex::FORWARDED
+            || class.index() >= self.own.class_table.len()
+        {
             r.add(
                 ViolationKind::BadHeader,
                 Some(addr),
@@ -339,13 +326,12 @@ impl Heap {
         if Format::from_code(h.code()).is_none() {
             return;
         }
-        // SAFETY: as above.
-        let n = unsafe { object::pointer_slots(addr, h) };
+        // SAFETY: as above; the verifier only reads.
+        let slots = unsafe { object::slots(addr, 0..object::pointer_slots(addr, h)) };
         let old = !self.nursery.contains_ptr(addr as u64);
         let mut holds_young = false;
-        for i in 0..n {
-            // SAFETY: `i` is a pointer slot within the checked extent.
-            let v = Oop::from_bits(unsafe { object::read_slot(addr, i) });
+        for (i, &v) in slots.iter().enumerate() {
+            let v = Oop::from_bits(v);
             if !v.has_valid_tag() {
                 r.add(
                     ViolationKind::BadPointer,

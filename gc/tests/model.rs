@@ -11,6 +11,7 @@
 //!   not count; an ephemeron's slots count only once its key is reachable otherwise);
 //! * a scavenge keeps every old object, and young objects strongly reachable from the
 //!   roots or from old objects.
+//!
 //! Collections the heap runs on its own inside `alloc` (stress mode, eden full, old
 //! space over its threshold) are detected through the statistics and applied to the
 //! model the same way.
@@ -178,6 +179,16 @@ impl World {
         let mut v: Vec<usize> = seen.into_iter().collect();
         v.sort();
         v
+    }
+
+    /// The `selector`-th (modulo) reachable object that satisfies `filter`, if any.
+    fn pick_target(&self, selector: usize, filter: impl Fn(&MObj) -> bool) -> Option<usize> {
+        let r: Vec<usize> = self
+            .reachable()
+            .into_iter()
+            .filter(|id| filter(&self.objs[id]))
+            .collect();
+        (!r.is_empty()).then(|| r[selector % r.len()])
     }
 
     fn pick(&self, sel: Sel) -> Val {
@@ -377,15 +388,9 @@ impl World {
                 value,
             } => {
                 let value = self.pick(value);
-                let targets: Vec<usize> = self
-                    .reachable()
-                    .into_iter()
-                    .filter(|id| !self.objs[id].slots.is_empty())
-                    .collect();
-                if targets.is_empty() {
+                let Some(t) = self.pick_target(target, |o| !o.slots.is_empty()) else {
                     return;
-                }
-                let t = targets[target % targets.len()];
+                };
                 let slot = slot % self.objs[&t].slots.len();
                 let (toop, voop) = (self.objs[&t].oop, self.oop_of(value));
                 self.heap.store(toop, slot, voop);
@@ -402,26 +407,18 @@ impl World {
                 offset,
                 byte,
             } => {
-                let targets: Vec<usize> = self
-                    .reachable()
-                    .into_iter()
-                    .filter(|id| !self.objs[id].bytes.is_empty())
-                    .collect();
-                if targets.is_empty() {
+                let Some(t) = self.pick_target(target, |o| !o.bytes.is_empty()) else {
                     return;
-                }
-                let t = targets[target % targets.len()];
+                };
                 let o = self.objs.get_mut(&t).unwrap();
                 let offset = offset % o.bytes.len();
                 o.bytes[offset] = byte;
                 self.heap.bytes_mut(o.oop)[offset] = byte;
             }
             Op::Hash { target } => {
-                let r = self.reachable();
-                if r.is_empty() {
+                let Some(id) = self.pick_target(target, |_| true) else {
                     return;
-                }
-                let id = r[target % r.len()];
+                };
                 let h = self.heap.identity_hash(self.objs[&id].oop);
                 let o = self.objs.get_mut(&id).unwrap();
                 assert!(h != 0 && h < 1 << 22);
@@ -443,11 +440,9 @@ impl World {
                 self.resync_after_collection(before);
             }
             Op::Pin { target } => {
-                let r = self.reachable();
-                if r.is_empty() {
+                let Some(id) = self.pick_target(target, |_| true) else {
                     return;
-                }
-                let id = r[target % r.len()];
+                };
                 let oop = self.objs[&id].oop;
                 let pinned = self.heap.pin(oop);
                 assert_eq!(
@@ -458,11 +453,9 @@ impl World {
                 self.objs.get_mut(&id).unwrap().pinned |= pinned;
             }
             Op::RegisterFinalizer { target } => {
-                let r = self.reachable();
-                if r.is_empty() {
+                let Some(id) = self.pick_target(target, |_| true) else {
                     return;
-                }
-                let id = r[target % r.len()];
+                };
                 if !self.registry.contains(&id) && !self.finalized.contains(&id) {
                     self.heap.register_finalizer(self.objs[&id].oop);
                     self.registry.push(id);
@@ -478,11 +471,11 @@ impl World {
                 assert_eq!(got, want, "finalization queue");
             }
             Op::Become { a, b, swap } => {
-                let r = self.reachable();
-                if r.is_empty() {
+                let (Some(a), Some(b)) =
+                    (self.pick_target(a, |_| true), self.pick_target(b, |_| true))
+                else {
                     return;
-                }
-                let (a, b) = (r[a % r.len()], r[b % r.len()]);
+                };
                 let (aoop, boop) = (self.objs[&a].oop, self.objs[&b].oop);
                 let map = |v: &mut Val| match *v {
                     Val::Ref(x) if x == a => *v = Val::Ref(b),
