@@ -230,12 +230,20 @@ impl Vm {
                         let site = u16_at(code, pc + 1);
                         self.save_pc(pc + 3);
                         self.send_site(method, site, false)?;
+                        if self.still_in(frame.serial, pc + 3) {
+                            pc += 3;
+                            continue;
+                        }
                         continue 'frames;
                     }
                     Opcode::SuperSend => {
                         let site = u16_at(code, pc + 1);
                         self.save_pc(pc + 3);
                         self.send_site(method, site, true)?;
+                        if self.still_in(frame.serial, pc + 3) {
+                            pc += 3;
+                            continue;
+                        }
                         continue 'frames;
                     }
                     Opcode::Add
@@ -257,6 +265,10 @@ impl Vm {
                             let site = u16_at(code, pc + 1);
                             self.save_pc(pc + 3);
                             self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
                             continue 'frames;
                         }
                     }
@@ -270,6 +282,10 @@ impl Vm {
                             let site = u16_at(code, pc + 1);
                             self.save_pc(pc + 3);
                             self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
                             continue 'frames;
                         }
                     }
@@ -360,6 +376,17 @@ impl Vm {
                     }
                 }
             }
+        }
+    }
+
+    /// True when the frame `serial` is still on top and about to resume at `pc`: a
+    /// send answered without a frame (primitive or trivial method), so the loop can go
+    /// on without reloading its state.
+    #[inline(always)]
+    fn still_in(&self, serial: u64, pc: usize) -> bool {
+        match self.s.frames.last() {
+            Some(f) => f.serial == serial && f.pc as usize == pc,
+            None => false,
         }
     }
 
