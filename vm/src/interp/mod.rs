@@ -251,7 +251,8 @@ impl Vm {
                     | Opcode::Mul
                     | Opcode::IntDiv
                     | Opcode::Mod
-                    | Opcode::BitAnd => {
+                    | Opcode::BitAnd
+                    | Opcode::Quo => {
                         let (a, b) = (self.peek(1), self.peek(0));
                         if let Some(r) = arith_fast(op, a, b) {
                             self.s.sp -= 1;
@@ -292,7 +293,9 @@ impl Vm {
                     Opcode::Identical => {
                         let b = self.pop();
                         let a = self.top();
-                        self.set_slot(self.s.sp - 1, self.boolean(a == b));
+                        let same =
+                            a == b || (a.is_ptr() && b.is_ptr() && self.same_boxed_number(a, b));
+                        self.set_slot(self.s.sp - 1, self.boolean(same));
                         pc += 1;
                     }
                     Opcode::ReturnTop => {
@@ -450,6 +453,15 @@ impl Vm {
         Ok(())
     }
 
+    /// Numbers are identical when equal (LargeIntegers and boxed Doubles are values).
+    #[cold]
+    pub(crate) fn same_boxed_number(&self, a: Oop, b: Oop) -> bool {
+        let (ca, cb) = (self.class_of(a).0, self.class_of(b).0);
+        ca == cb
+            && (ca == self.s.known.integer || ca == self.s.known.double)
+            && self.heap.bytes(a) == self.heap.bytes(b)
+    }
+
     /// True when the interrupt word is set.
     #[inline(always)]
     pub(crate) fn interrupt_pending(&self) -> bool {
@@ -475,6 +487,7 @@ fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
         Opcode::Sub => a.checked_sub(b),
         Opcode::Mul => a.checked_mul(b),
         Opcode::BitAnd => Some(Oop::small_int(a.as_small_int() & b.as_small_int())),
+        Opcode::Quo => Oop::from_i64(a.as_small_int().checked_div(b.as_small_int())?),
         Opcode::Mod => {
             let (x, y) = (a.as_small_int(), b.as_small_int());
             if y == 0 {
@@ -510,6 +523,7 @@ impl Vm {
             Opcode::Add => x + y,
             Opcode::Sub => x - y,
             Opcode::Mul => x * y,
+            Opcode::IntDiv => x / y,
             _ => return Ok(None),
         };
         self.new_double(r).map(Some)
