@@ -296,7 +296,6 @@ fn run_all(vm: &Vm) {
 }
 
 #[test]
-#[ignore = "needs `cairn run` from the engine branch; un-ignored when it lands"]
 fn smalltalk_programs() {
     run_all(&Vm::cairn(Vec::new(), TIMEOUT));
 }
