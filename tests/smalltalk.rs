@@ -373,3 +373,29 @@ fn diff_marks_changed_lines() {
     let shown = diff("a\nb\nc\n", "a\nx\nc\n");
     assert_eq!(shown, "   a\n  -b\n  +x\n   c\n");
 }
+
+/// Acceptance: SOM's own TestSuite (its directory named by `CAIRN_TEST_SOM_TESTSUITE`,
+/// e.g. a checkout's `TestSuite/`) passes on cairn with Cairn's kernel. The harness
+/// exits 1 when a test fails.
+#[test]
+fn som_test_suite() {
+    let Ok(dir) = std::env::var("CAIRN_TEST_SOM_TESTSUITE") else {
+        eprintln!("CAIRN_TEST_SOM_TESTSUITE not set: SOM TestSuite run not requested");
+        return;
+    };
+    let vm = Vm {
+        program: PathBuf::from(env!("CARGO_BIN_EXE_cairn")),
+        args: vec!["run".to_owned(), "-cp".to_owned(), dir],
+        env: Vec::new(),
+        timeout: STRESS_TIMEOUT,
+        portable_only: false,
+    };
+    let outcome = run_program(Path::new(env!("CARGO_MANIFEST_DIR")), "TestHarness", &vm);
+    assert!(
+        outcome.status == Some(0) && outcome.stdout.contains("Number of successful tests"),
+        "SOM TestSuite failed (status {:?}):\n{}\n{}",
+        outcome.status,
+        outcome.stdout,
+        outcome.stderr
+    );
+}
