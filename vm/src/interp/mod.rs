@@ -28,27 +28,68 @@ fn u16_at(code: &[u8], at: usize) -> usize {
 }
 
 impl Vm {
+    // Stack access is unchecked: every frame push reserves room for the frame's slots,
+    // its deepest operand stack (bounded by its code length) and 8 spare slots, and the
+    // primitives that push more (argument spreading) call `reserve_stack` first.
+
     #[inline(always)]
     pub(crate) fn push(&mut self, v: Oop) {
         let sp = self.s.sp;
-        self.s.stack[sp] = v;
+        debug_assert!(sp < self.s.stack.len());
+        // SAFETY: see above: sp is below the reserved length.
+        unsafe { *self.s.stack.get_unchecked_mut(sp) = v };
         self.s.sp = sp + 1;
     }
 
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Oop {
         self.s.sp -= 1;
-        self.s.stack[self.s.sp]
+        debug_assert!(self.s.sp < self.s.stack.len());
+        // SAFETY: sp was decremented from a valid top.
+        unsafe { *self.s.stack.get_unchecked(self.s.sp) }
     }
 
     #[inline(always)]
     pub(crate) fn top(&self) -> Oop {
-        self.s.stack[self.s.sp - 1]
+        self.peek(0)
     }
 
     #[inline(always)]
     pub(crate) fn peek(&self, depth: usize) -> Oop {
-        self.s.stack[self.s.sp - 1 - depth]
+        let i = self.s.sp - 1 - depth;
+        debug_assert!(i < self.s.stack.len());
+        // SAFETY: i is below sp, which is within the stack.
+        unsafe { *self.s.stack.get_unchecked(i) }
+    }
+
+    /// Slot `i` of the stack (a frame slot: below sp).
+    #[inline(always)]
+    pub(crate) fn slot(&self, i: usize) -> Oop {
+        debug_assert!(i < self.s.stack.len());
+        // SAFETY: frame slots are below the reserved length.
+        unsafe { *self.s.stack.get_unchecked(i) }
+    }
+
+    /// Stores frame slot `i`.
+    #[inline(always)]
+    pub(crate) fn set_slot(&mut self, i: usize, v: Oop) {
+        debug_assert!(i < self.s.stack.len());
+        // SAFETY: as `slot`.
+        unsafe { *self.s.stack.get_unchecked_mut(i) = v };
+    }
+
+    /// Makes room for `n` more slots above sp (primitives that spread arrays).
+    pub(crate) fn reserve_stack(&mut self, n: usize) -> VmResult<()> {
+        let need = self.s.sp + n + 8;
+        if need >= crate::state::STACK_SLOTS {
+            return Err(crate::vm::VmError::Fatal(
+                "too many arguments for the stack".into(),
+            ));
+        }
+        if need >= self.s.stack.len() {
+            self.s.stack.resize(need * 2, Oop::small_int(0));
+        }
+        Ok(())
     }
 
     /// Runs until only `base` frames remain; answers the value the last frame returned.
@@ -74,18 +115,18 @@ impl Vm {
                 let op: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op) };
                 match op {
                     Opcode::PushLocal => {
-                        let v = self.s.stack[fp + code[pc + 1] as usize];
+                        let v = self.slot(fp + code[pc + 1] as usize);
                         self.push(v);
                         pc += 2;
                     }
                     Opcode::PushField => {
-                        let recv = self.s.stack[fp];
+                        let recv = self.slot(fp);
                         let v = self.heap.fetch(recv, code[pc + 1] as usize);
                         self.push(v);
                         pc += 2;
                     }
                     Opcode::PushTempVec => {
-                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.heap.fetch(vec, code[pc + 2] as usize);
                         self.push(v);
                         pc += 3;
@@ -109,7 +150,7 @@ impl Vm {
                         }
                     }
                     Opcode::PushSelf => {
-                        let v = self.s.stack[fp];
+                        let v = self.slot(fp);
                         self.push(v);
                         pc += 1;
                     }
@@ -133,34 +174,34 @@ impl Vm {
                         pc += 2;
                     }
                     Opcode::StoreLocal => {
-                        self.s.stack[fp + code[pc + 1] as usize] = self.top();
+                        self.set_slot(fp + code[pc + 1] as usize, self.top());
                         pc += 2;
                     }
                     Opcode::StoreField => {
-                        let recv = self.s.stack[fp];
+                        let recv = self.slot(fp);
                         let v = self.top();
                         self.heap.store(recv, code[pc + 1] as usize, v);
                         pc += 2;
                     }
                     Opcode::StoreTempVec => {
-                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.top();
                         self.heap.store(vec, code[pc + 2] as usize, v);
                         pc += 3;
                     }
                     Opcode::PopLocal => {
                         let v = self.pop();
-                        self.s.stack[fp + code[pc + 1] as usize] = v;
+                        self.set_slot(fp + code[pc + 1] as usize, v);
                         pc += 2;
                     }
                     Opcode::PopField => {
-                        let recv = self.s.stack[fp];
+                        let recv = self.slot(fp);
                         let v = self.pop();
                         self.heap.store(recv, code[pc + 1] as usize, v);
                         pc += 2;
                     }
                     Opcode::PopTempVec => {
-                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.pop();
                         self.heap.store(vec, code[pc + 2] as usize, v);
                         pc += 3;
@@ -206,11 +247,11 @@ impl Vm {
                         let (a, b) = (self.peek(1), self.peek(0));
                         if let Some(r) = arith_fast(op, a, b) {
                             self.s.sp -= 1;
-                            self.s.stack[self.s.sp - 1] = r;
+                            self.set_slot(self.s.sp - 1, r);
                             pc += 3;
                         } else if let Some(r) = self.float_arith(op, a, b)? {
                             self.s.sp -= 1;
-                            self.s.stack[self.s.sp - 1] = r;
+                            self.set_slot(self.s.sp - 1, r);
                             pc += 3;
                         } else {
                             let site = u16_at(code, pc + 1);
@@ -223,7 +264,7 @@ impl Vm {
                         let (a, b) = (self.peek(1), self.peek(0));
                         if let Some(r) = self.compare_fast(op, a, b) {
                             self.s.sp -= 1;
-                            self.s.stack[self.s.sp - 1] = self.boolean(r);
+                            self.set_slot(self.s.sp - 1, self.boolean(r));
                             pc += 3;
                         } else {
                             let site = u16_at(code, pc + 1);
@@ -235,7 +276,7 @@ impl Vm {
                     Opcode::Identical => {
                         let b = self.pop();
                         let a = self.top();
-                        self.s.stack[self.s.sp - 1] = self.boolean(a == b);
+                        self.set_slot(self.s.sp - 1, self.boolean(a == b));
                         pc += 1;
                     }
                     Opcode::ReturnTop => {
@@ -244,7 +285,7 @@ impl Vm {
                         continue 'frames;
                     }
                     Opcode::ReturnSelf => {
-                        let v = self.s.stack[fp];
+                        let v = self.slot(fp);
                         self.return_value(v)?;
                         continue 'frames;
                     }
@@ -304,14 +345,14 @@ impl Vm {
                     }
                     Opcode::IncLocal => {
                         let slot = fp + code[pc + 1] as usize;
-                        let v = self.s.stack[slot];
+                        let v = self.slot(slot);
                         match if v.is_small_int() {
                             v.checked_add(Oop::small_int(1))
                         } else {
                             None
                         } {
                             Some(r) => {
-                                self.s.stack[slot] = r;
+                                self.set_slot(slot, r);
                                 pc += 3 + code[pc + 2] as usize;
                             }
                             None => pc += 3,
@@ -338,7 +379,7 @@ impl Vm {
             return self.return_flagged(frame, value);
         }
         let fp = frame.fp as usize;
-        self.s.stack[fp] = value;
+        self.set_slot(fp, value);
         self.s.sp = fp + 1;
         Ok(())
     }
@@ -369,7 +410,7 @@ impl Vm {
         let class = ClassIndex(self.s.known.blocks[argc.min(3)]);
         let c = self.alloc(class, Format::Fixed, 3 + copied, 0)?;
         self.heap.store(c, 0, Oop::small_int(block as i64));
-        let recv = self.s.stack[fp];
+        let recv = self.slot(fp);
         self.heap.store(c, 1, recv);
         self.heap.store(c, 2, Oop::small_int(home as i64));
         let base = self.s.sp - copied;

@@ -38,7 +38,7 @@ impl Vm {
         // SAFETY: method pointers name live MethodInfos.
         let m = unsafe { &mut *method };
         let (selector, argc) = (m.sites[site].selector, m.sites[site].argc as usize);
-        let recv = self.s.stack[self.s.sp - argc - 1];
+        let recv = self.peek(argc);
         let class = self.class_of(recv);
         let target = match m.sites[site].probe(class.0) {
             Some(t) => t,
@@ -66,7 +66,7 @@ impl Vm {
 
     /// Sends `selector` (no inline cache): for primitives and VM-initiated sends.
     pub(crate) fn send_selector(&mut self, selector: u32, argc: usize) -> VmResult<()> {
-        let recv = self.s.stack[self.s.sp - argc - 1];
+        let recv = self.peek(argc);
         let class = self.class_of(recv);
         match self.lookup(class, selector) {
             Some(t) => self.invoke(t, argc),
@@ -104,7 +104,7 @@ impl Vm {
             MethodKind::Getter(n) => {
                 let recv = self.top();
                 let v = self.heap.fetch(recv, n as usize);
-                self.s.stack[self.s.sp - 1] = v;
+                self.set_slot(self.s.sp - 1, v);
                 Ok(())
             }
             MethodKind::Setter(n) => {
@@ -117,7 +117,7 @@ impl Vm {
                 // SAFETY: as above.
                 let v = unsafe { (&(*method).literals)[i as usize] };
                 self.s.sp -= argc;
-                self.s.stack[self.s.sp - 1] = v;
+                self.set_slot(self.s.sp - 1, v);
                 Ok(())
             }
             MethodKind::ReturnSelf => {
@@ -140,7 +140,7 @@ impl Vm {
         match result {
             Prim::Value(v) => {
                 self.s.sp -= argc;
-                self.s.stack[self.s.sp - 1] = v;
+                self.set_slot(self.s.sp - 1, v);
                 Ok(())
             }
             Prim::Done => Ok(()),

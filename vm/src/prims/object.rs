@@ -112,6 +112,7 @@ fn perform_common(
             if n != arity {
                 return Ok(Prim::Fail(Fail::Primitive));
             }
+            vm.reserve_stack(n)?;
             vm.s.sp = base + 1;
             for k in 0..n {
                 let v = vm.heap.fetch(array, k);
