@@ -230,12 +230,20 @@ impl Vm {
                         let site = u16_at(code, pc + 1);
                         self.save_pc(pc + 3);
                         self.send_site(method, site, false)?;
+                        if self.still_in(frame.serial, pc + 3) {
+                            pc += 3;
+                            continue;
+                        }
                         continue 'frames;
                     }
                     Opcode::SuperSend => {
                         let site = u16_at(code, pc + 1);
                         self.save_pc(pc + 3);
                         self.send_site(method, site, true)?;
+                        if self.still_in(frame.serial, pc + 3) {
+                            pc += 3;
+                            continue;
+                        }
                         continue 'frames;
                     }
                     Opcode::Add
@@ -243,7 +251,8 @@ impl Vm {
                     | Opcode::Mul
                     | Opcode::IntDiv
                     | Opcode::Mod
-                    | Opcode::BitAnd => {
+                    | Opcode::BitAnd
+                    | Opcode::Quo => {
                         let (a, b) = (self.peek(1), self.peek(0));
                         if let Some(r) = arith_fast(op, a, b) {
                             self.s.sp -= 1;
@@ -257,6 +266,10 @@ impl Vm {
                             let site = u16_at(code, pc + 1);
                             self.save_pc(pc + 3);
                             self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
                             continue 'frames;
                         }
                     }
@@ -270,13 +283,19 @@ impl Vm {
                             let site = u16_at(code, pc + 1);
                             self.save_pc(pc + 3);
                             self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
                             continue 'frames;
                         }
                     }
                     Opcode::Identical => {
                         let b = self.pop();
                         let a = self.top();
-                        self.set_slot(self.s.sp - 1, self.boolean(a == b));
+                        let same =
+                            a == b || (a.is_ptr() && b.is_ptr() && self.same_boxed_number(a, b));
+                        self.set_slot(self.s.sp - 1, self.boolean(same));
                         pc += 1;
                     }
                     Opcode::ReturnTop => {
@@ -363,6 +382,17 @@ impl Vm {
         }
     }
 
+    /// True when the frame `serial` is still on top and about to resume at `pc`: a
+    /// send answered without a frame (primitive or trivial method), so the loop can go
+    /// on without reloading its state.
+    #[inline(always)]
+    fn still_in(&self, serial: u64, pc: usize) -> bool {
+        match self.s.frames.last() {
+            Some(f) => f.serial == serial && f.pc as usize == pc,
+            None => false,
+        }
+    }
+
     /// Saves `pc` into the top frame (before anything that can push or pop frames).
     #[inline(always)]
     pub(crate) fn save_pc(&mut self, pc: usize) {
@@ -423,6 +453,15 @@ impl Vm {
         Ok(())
     }
 
+    /// Numbers are identical when equal (LargeIntegers and boxed Doubles are values).
+    #[cold]
+    pub(crate) fn same_boxed_number(&self, a: Oop, b: Oop) -> bool {
+        let (ca, cb) = (self.class_of(a).0, self.class_of(b).0);
+        ca == cb
+            && (ca == self.s.known.integer || ca == self.s.known.double)
+            && self.heap.bytes(a) == self.heap.bytes(b)
+    }
+
     /// True when the interrupt word is set.
     #[inline(always)]
     pub(crate) fn interrupt_pending(&self) -> bool {
@@ -448,6 +487,7 @@ fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
         Opcode::Sub => a.checked_sub(b),
         Opcode::Mul => a.checked_mul(b),
         Opcode::BitAnd => Some(Oop::small_int(a.as_small_int() & b.as_small_int())),
+        Opcode::Quo => Oop::from_i64(a.as_small_int().checked_div(b.as_small_int())?),
         Opcode::Mod => {
             let (x, y) = (a.as_small_int(), b.as_small_int());
             if y == 0 {
@@ -483,6 +523,7 @@ impl Vm {
             Opcode::Add => x + y,
             Opcode::Sub => x - y,
             Opcode::Mul => x * y,
+            Opcode::IntDiv => x / y,
             _ => return Ok(None),
         };
         self.new_double(r).map(Some)
