@@ -94,7 +94,24 @@ pub fn run_table(run: &RunResults) -> String {
     ];
     let rows: Vec<Vec<String>> = run.results.iter().map(|r| row(r).to_vec()).collect();
     let mut out = render(&header, &rows);
-    out.push_str("(* = no steady state reached: the last half of the iterations is used)\n\n");
+    out.push_str("(* = no steady state reached: the last half of the iterations is used)\n");
+    for r in &run.results {
+        for (n, e) in r
+            .invocations
+            .iter()
+            .enumerate()
+            .filter_map(|(n, i)| Some((n, i.error.as_ref()?)))
+        {
+            let _ = writeln!(
+                out,
+                "FAILED {} on {} (invocation {}): {e}",
+                r.benchmark,
+                r.vm,
+                n + 1
+            );
+        }
+    }
+    out.push('\n');
     let first = run.vms.first().map(|v| v.label.clone());
     let mut geo_rows = Vec::new();
     let mut base_geo = None;
