@@ -47,6 +47,7 @@ pub fn plot_benchmark(name: &str, results: &[&BenchResult], path: &Path) -> Resu
     chart
         .configure_mesh()
         .x_desc("outer iteration")
+        .x_label_formatter(&|x| format!("{}", x.round() as i64))
         .y_desc("ms")
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
