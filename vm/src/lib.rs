@@ -1,1 +1,21 @@
 //! Cairn's language: front end, bytecode compiler, interpreter, primitives, kernel library.
+//!
+//! Start with [`Vm`] (boot, run a program, evaluate an expression). The pipeline is
+//! [`syntax`] (parse) → [`compiler`] (heap-free bytecode, [`bytecode`]) → `loader`
+//! (classes and methods into the heap and [`state`]) → `interp` (the dispatch loop,
+//! sends, unwinding) → `prims` (primitives by class).
+
+pub mod bytecode;
+mod classes;
+pub mod compiler;
+mod interp;
+mod loader;
+mod methods;
+pub mod numbers;
+mod objects;
+mod prims;
+pub mod state;
+pub mod syntax;
+mod vm;
+
+pub use vm::{Vm, VmError, VmResult};

@@ -1,0 +1,205 @@
+//! Allocation: the eden bump fast path ([`Heap::try_alloc`]), the slow path that
+//! collects ([`Heap::alloc`]), and allocation straight into old space
+//! ([`Heap::alloc_old`]) for bootstrap objects and large objects.
+
+use crate::error::OutOfMemory;
+use crate::format::Format;
+use crate::header::ClassIndex;
+use crate::heap::Heap;
+use crate::object::{Layout, WORD};
+use crate::oop::Oop;
+use crate::roots::RootSet;
+
+impl Heap {
+    /// Allocates in eden without collecting: `None` when eden is full, when the object
+    /// is too large for the nursery, or in GC-stress mode. Pointer slots hold nil, other
+    /// body bytes are zero. `indexable_len` counts elements of the format's unit.
+    #[inline(always)]
+    pub fn try_alloc(
+        &mut self,
+        class: ClassIndex,
+        format: Format,
+        fixed_slots: usize,
+        indexable_len: usize,
+    ) -> Option<Oop> {
+        let layout = Layout::new(format, fixed_slots, indexable_len)?;
+        if layout.total_bytes > self.max_young_bytes {
+            return None;
+        }
+        let start = self.ptrs.cursor;
+        let end = start + layout.total_bytes;
+        if end > self.ptrs.limit {
+            return None;
+        }
+        self.ptrs.cursor = end;
+        // SAFETY: `start..end` is eden memory just claimed by the bump.
+        Some(unsafe { self.init_object(start, class, &layout) })
+    }
+
+    /// Allocates, collecting as needed: scavenges when eden is full, runs a full
+    /// collection when old space passes its threshold, grows old space up to the maximum
+    /// heap size, and only then fails with [`OutOfMemory`].
+    #[inline]
+    pub fn alloc(
+        &mut self,
+        roots: &mut dyn RootSet,
+        class: ClassIndex,
+        format: Format,
+        fixed_slots: usize,
+        indexable_len: usize,
+    ) -> Result<Oop, OutOfMemory> {
+        match self.try_alloc(class, format, fixed_slots, indexable_len) {
+            Some(oop) => Ok(oop),
+            None => self.alloc_slow(roots, class, format, fixed_slots, indexable_len),
+        }
+    }
+
+    #[inline(never)]
+    fn alloc_slow(
+        &mut self,
+        roots: &mut dyn RootSet,
+        class: ClassIndex,
+        format: Format,
+        fixed_slots: usize,
+        indexable_len: usize,
+    ) -> Result<Oop, OutOfMemory> {
+        let layout = self.layout_or_oom(format, fixed_slots, indexable_len)?;
+        if layout.total_bytes > self.max_young_bytes {
+            return self.alloc_old_layout(roots, class, &layout);
+        }
+        if self.config.stress_interval != 0 {
+            self.stress_countdown = self.stress_countdown.saturating_sub(1);
+            if self.stress_countdown == 0 {
+                self.stress_countdown = self.config.stress_interval;
+                self.stress_collect(roots);
+            }
+        }
+        if self.nursery.eden_end - self.ptrs.cursor < layout.total_bytes {
+            self.scavenge(roots);
+            self.collect_if_needed(roots);
+            if self.heap_bytes() > self.config.max_heap_bytes {
+                return Err(self.oom(layout.total_bytes));
+            }
+        }
+        let start = self.ptrs.cursor;
+        self.ptrs.cursor += layout.total_bytes;
+        if self.config.stress_interval != 0 {
+            self.ptrs.limit = self.ptrs.cursor;
+        }
+        // SAFETY: eden had room (checked above, or emptied by the scavenge, and the object
+        // is below `max_young_bytes`, an eighth of eden).
+        Ok(unsafe { self.init_object(start, class, &layout) })
+    }
+
+    /// Allocates directly in old space (bootstrap objects, objects the VM wants born
+    /// old, large objects). May run a full collection; fails with [`OutOfMemory`] when
+    /// the object does not fit under the maximum heap size even then.
+    pub fn alloc_old(
+        &mut self,
+        roots: &mut dyn RootSet,
+        class: ClassIndex,
+        format: Format,
+        fixed_slots: usize,
+        indexable_len: usize,
+    ) -> Result<Oop, OutOfMemory> {
+        let layout = self.layout_or_oom(format, fixed_slots, indexable_len)?;
+        self.alloc_old_layout(roots, class, &layout)
+    }
+
+    fn layout_or_oom(
+        &mut self,
+        format: Format,
+        fixed: usize,
+        len: usize,
+    ) -> Result<Layout, OutOfMemory> {
+        match Layout::new(format, fixed, len) {
+            Some(l) => Ok(l),
+            None => Err(self.oom(usize::MAX)),
+        }
+    }
+
+    fn alloc_old_layout(
+        &mut self,
+        roots: &mut dyn RootSet,
+        class: ClassIndex,
+        layout: &Layout,
+    ) -> Result<Oop, OutOfMemory> {
+        let bytes = layout.total_bytes;
+        for attempt in 0..2 {
+            if attempt == 1 {
+                self.full_collect(roots, true);
+            } else {
+                self.collect_if_needed(roots);
+            }
+            if let Some(start) = self.old_alloc_within_limit(bytes) {
+                // SAFETY: the chunk was just taken from old space and is `bytes` long.
+                return Ok(unsafe { self.init_object(start, class, layout) });
+            }
+        }
+        Err(self.oom(bytes))
+    }
+
+    /// Takes `bytes` from old space (a large segment for large objects) without passing
+    /// the maximum heap size.
+    fn old_alloc_within_limit(&mut self, bytes: usize) -> Option<usize> {
+        let room = self.config.max_heap_bytes.saturating_sub(self.heap_bytes());
+        if bytes >= self.config.large_object_bytes {
+            if bytes.div_ceil(4096) * 4096 > room {
+                return None;
+            }
+            return self.old.alloc_large(bytes);
+        }
+        self.old.alloc(bytes, room >= self.old.segment_bytes)
+    }
+
+    /// Runs a full collection when old space has grown past its threshold.
+    pub(crate) fn collect_if_needed(&mut self, roots: &mut dyn RootSet) {
+        if self.old.used() + self.old.large_bytes() > self.next_full_at
+            || self.heap_bytes() > self.config.max_heap_bytes
+        {
+            self.full_collect(roots, false);
+        }
+    }
+
+    fn stress_collect(&mut self, roots: &mut dyn RootSet) {
+        self.stress_collections += 1;
+        match self.stress_collections % 8 {
+            0 => self.full_collect(roots, self.stress_collections % 16 == 0),
+            _ => self.scavenge(roots),
+        }
+    }
+
+    fn oom(&mut self, requested_bytes: usize) -> OutOfMemory {
+        self.stats.out_of_memory += 1;
+        OutOfMemory {
+            requested_bytes,
+            heap_bytes: self.heap_bytes(),
+            max_heap_bytes: self.config.max_heap_bytes,
+        }
+    }
+
+    /// Writes prefix, header and initial body; returns the new object.
+    ///
+    /// # Safety
+    /// `start .. start + layout.total_bytes` must be heap memory owned by no object.
+    #[inline(always)]
+    pub(crate) unsafe fn init_object(
+        &mut self,
+        start: usize,
+        class: ClassIndex,
+        layout: &Layout,
+    ) -> Oop {
+        // SAFETY: the caller hands over the range.
+        let addr = unsafe { layout.write_head(start, class) };
+        let body = (addr + WORD) as *mut u64;
+        let nil = self.nil.bits();
+        for i in 0..layout.pointer_slots {
+            // SAFETY: pointer slots are the first body words, inside the range.
+            unsafe { body.add(i).write(nil) };
+        }
+        let rest = layout.body_words.max(1) - layout.pointer_slots;
+        // SAFETY: the remaining body words (or the padding word) are inside the range.
+        unsafe { body.add(layout.pointer_slots).write_bytes(0, rest) };
+        Oop::from_addr(addr)
+    }
+}

@@ -1,0 +1,95 @@
+//! Heap sizing and policy: [`HeapConfig`].
+
+use crate::error::HeapError;
+
+/// Sizes and policies of one heap. `HeapConfig::default()` suits a server and reads
+/// `CAIRN_GC_STRESS`; [`HeapConfig::without_env`] gives the same values without looking
+/// at the environment (tests that must not be perturbed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeapConfig {
+    /// Bytes of the nursery reservation: eden plus two survivor spaces, each survivor
+    /// space an eighth of it.
+    pub nursery_bytes: usize,
+    /// Bytes of one old-space segment.
+    pub old_segment_bytes: usize,
+    /// Objects of this many bytes or more get a segment of their own (never copied).
+    pub large_object_bytes: usize,
+    /// Upper bound on nursery + old segments + large-object segments. An allocation that
+    /// would pass it (after a full collection) fails with [`crate::OutOfMemory`].
+    pub max_heap_bytes: usize,
+    /// Scavenges an object survives in the nursery before it is tenured (1..=3).
+    pub tenure_age: u8,
+    /// GC stress: collect every this many slow-path allocations (0 = off). While it is on,
+    /// [`crate::Heap::try_alloc`] always returns `None` so that every allocation takes the
+    /// slow path.
+    pub stress_interval: u32,
+    /// Seed of the identity-hash generator; `None` seeds from the clock.
+    pub hash_seed: Option<u64>,
+    /// A full collection compacts when the free fraction of old segments passes this.
+    pub compact_threshold: f64,
+}
+
+/// Environment variable that turns on GC stress (`CAIRN_GC_STRESS=N`).
+pub const STRESS_ENV: &str = "CAIRN_GC_STRESS";
+
+impl HeapConfig {
+    /// The default sizes, without reading the environment.
+    pub fn without_env() -> HeapConfig {
+        HeapConfig {
+            nursery_bytes: 8 << 20,
+            old_segment_bytes: 4 << 20,
+            large_object_bytes: 64 << 10,
+            max_heap_bytes: 1 << 30,
+            tenure_age: 2,
+            stress_interval: 0,
+            hash_seed: None,
+            compact_threshold: 0.5,
+        }
+    }
+
+    /// Applies `CAIRN_GC_STRESS=N` from the environment (ignored when absent or not a number).
+    pub fn with_env(mut self) -> HeapConfig {
+        if let Some(n) = std::env::var(STRESS_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+        {
+            self.stress_interval = n;
+        }
+        self
+    }
+
+    /// Size of one survivor space, in bytes (page-aligned).
+    pub(crate) fn survivor_bytes(&self) -> usize {
+        (self.nursery_bytes / 8) & !4095
+    }
+
+    /// Checks the sizes against each other.
+    pub(crate) fn validate(&self) -> Result<(), HeapError> {
+        let bad = |why: &str| Err(HeapError::InvalidConfig(why.to_string()));
+        if self.nursery_bytes < 64 << 10 {
+            return bad("nursery_bytes must be at least 64 KiB");
+        }
+        if self.old_segment_bytes < 64 << 10 || self.old_segment_bytes % 4096 != 0 {
+            return bad("old_segment_bytes must be a multiple of 4096 and at least 64 KiB");
+        }
+        if self.large_object_bytes < 64 || self.large_object_bytes > self.old_segment_bytes / 2 {
+            return bad("large_object_bytes must be between 64 and half a segment");
+        }
+        if self.max_heap_bytes < self.nursery_bytes + self.old_segment_bytes {
+            return bad("max_heap_bytes must hold the nursery and one old segment");
+        }
+        if !(1..=3).contains(&self.tenure_age) {
+            return bad("tenure_age must be 1, 2 or 3");
+        }
+        if !(0.0..=1.0).contains(&self.compact_threshold) {
+            return bad("compact_threshold must be between 0 and 1");
+        }
+        Ok(())
+    }
+}
+
+impl Default for HeapConfig {
+    fn default() -> HeapConfig {
+        HeapConfig::without_env().with_env()
+    }
+}

@@ -1,0 +1,249 @@
+//! [`Heap`]: the object memory as one value — spaces, class table, roots it owns, policy
+//! state and statistics. Allocation, access, the barrier and the collectors add their
+//! methods from their own modules.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::config::HeapConfig;
+use crate::error::{ClassTableFull, HeapError};
+use crate::header::{ClassIndex, HASH_MASK};
+use crate::nursery::{AllocPointers, Nursery};
+use crate::old_space::OldSpace;
+use crate::oop::Oop;
+use crate::roots::{HandleMark, Handles, RootSet};
+use crate::stats::{GcStats, Occupancy};
+
+/// Cairn's object memory and collector. See the crate documentation for a tour.
+pub struct Heap {
+    pub(crate) config: HeapConfig,
+    pub(crate) ptrs: Box<AllocPointers>,
+    pub(crate) nursery: Nursery,
+    pub(crate) old: OldSpace,
+    pub(crate) nil: Oop,
+    pub(crate) class_table: Vec<Oop>,
+    pub(crate) handles: Handles,
+    /// Old objects that may hold young pointers; each has the remembered flag.
+    pub(crate) remembered: Vec<Oop>,
+    /// Objects registered for finalization (weakly held).
+    pub(crate) finalizable: Vec<Oop>,
+    /// Registered objects found unreachable, kept alive until the VM takes them.
+    pub(crate) finalized: Vec<Oop>,
+    pub(crate) hash_state: u64,
+    pub(crate) stats: GcStats,
+    /// Slow-path allocations left before the next stress collection.
+    pub(crate) stress_countdown: u32,
+    pub(crate) stress_collections: u64,
+    /// Objects larger than this are not allocated in eden.
+    pub(crate) max_young_bytes: usize,
+    /// A full collection runs when old space's used bytes pass this.
+    pub(crate) next_full_at: usize,
+}
+
+impl Heap {
+    /// Reserves the nursery and sets up an empty heap.
+    pub fn new(config: HeapConfig) -> Result<Heap, HeapError> {
+        config.validate()?;
+        let nursery = Nursery::new(config.nursery_bytes, config.survivor_bytes())?;
+        let ptrs = Box::new(AllocPointers {
+            cursor: nursery.eden_start,
+            limit: nursery.eden_end,
+        });
+        let seed = config.hash_seed.unwrap_or_else(|| {
+            let t = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64);
+            t.unwrap_or(0) ^ (nursery.start as u64).rotate_left(17)
+        });
+        let max_young_bytes = (config.large_object_bytes - 8).min(nursery.eden_bytes() / 8);
+        let mut heap = Heap {
+            old: OldSpace::new(config.old_segment_bytes),
+            ptrs,
+            nursery,
+            nil: Oop::small_int(0),
+            class_table: vec![Oop::small_int(0); ClassIndex::FIRST_FREE.index()],
+            handles: Handles::default(),
+            remembered: Vec::new(),
+            finalizable: Vec::new(),
+            finalized: Vec::new(),
+            hash_state: seed | 1,
+            stats: GcStats::default(),
+            stress_countdown: config.stress_interval,
+            stress_collections: 0,
+            max_young_bytes,
+            next_full_at: 0,
+            config,
+        };
+        heap.next_full_at = heap.full_gc_threshold(0);
+        heap.set_stress_interval(heap.config.stress_interval);
+        Ok(heap)
+    }
+
+    /// The configuration the heap was made with (stress interval as currently set).
+    pub fn config(&self) -> &HeapConfig {
+        &self.config
+    }
+
+    /// Sets the value that fills new pointer slots and replaces cleared weak references.
+    /// The heap holds it as a root. Until it is set, nil is `SmallInteger 0`.
+    pub fn set_nil(&mut self, nil: Oop) {
+        let old = self.nil;
+        self.nil = nil;
+        for c in &mut self.class_table {
+            if *c == old {
+                *c = nil;
+            }
+        }
+    }
+
+    /// The current nil.
+    pub fn nil(&self) -> Oop {
+        self.nil
+    }
+
+    /// Adds a class to the class table and returns its index.
+    pub fn register_class(&mut self, class: Oop) -> Result<ClassIndex, ClassTableFull> {
+        let index = self.class_table.len();
+        if index > ClassIndex::MAX.index() {
+            return Err(ClassTableFull);
+        }
+        self.class_table.push(class);
+        Ok(ClassIndex(index as u32))
+    }
+
+    /// The class registered at `index`, or nil.
+    pub fn class_at(&self, index: ClassIndex) -> Oop {
+        self.class_table
+            .get(index.index())
+            .copied()
+            .unwrap_or(self.nil)
+    }
+
+    /// Sets the class at `index` (growing the table with nil as needed); used for the
+    /// immediates' classes and by image loading.
+    pub fn set_class_at(&mut self, index: ClassIndex, class: Oop) -> Result<(), ClassTableFull> {
+        if index > ClassIndex::MAX {
+            return Err(ClassTableFull);
+        }
+        if self.class_table.len() <= index.index() {
+            self.class_table.resize(index.index() + 1, self.nil);
+        }
+        self.class_table[index.index()] = class;
+        Ok(())
+    }
+
+    /// One past the largest class index in use.
+    pub fn class_table_len(&self) -> usize {
+        self.class_table.len()
+    }
+
+    /// The handle stack (read).
+    pub fn handles(&self) -> &Handles {
+        &self.handles
+    }
+
+    /// The handle stack (push, set, release).
+    pub fn handles_mut(&mut self) -> &mut Handles {
+        &mut self.handles
+    }
+
+    /// Marks the handle stack's depth: `let m = heap.handle_mark(); …; heap.handle_release(m)`.
+    pub fn handle_mark(&self) -> HandleMark {
+        self.handles.mark()
+    }
+
+    /// Drops every handle pushed since `mark`.
+    pub fn handle_release(&mut self, mark: HandleMark) {
+        self.handles.release(mark)
+    }
+
+    /// Statistics of past collections.
+    pub fn stats(&self) -> &GcStats {
+        &self.stats
+    }
+
+    /// Switches GC stress on (collect every `n` slow-path allocations) or off (`0`).
+    pub fn set_stress_interval(&mut self, n: u32) {
+        self.config.stress_interval = n;
+        self.stress_countdown = n;
+        self.ptrs.limit = if n == 0 {
+            self.nursery.eden_end
+        } else {
+            self.ptrs.cursor
+        };
+    }
+
+    /// Registers `oop` for finalization: when it becomes unreachable it is kept alive,
+    /// dropped from the registry and queued for [`Heap::take_finalized`].
+    pub fn register_finalizer(&mut self, oop: Oop) {
+        if oop.is_ptr() {
+            self.finalizable.push(oop);
+        }
+    }
+
+    /// Removes and returns the objects found unreachable since the last call.
+    pub fn take_finalized(&mut self) -> Vec<Oop> {
+        std::mem::take(&mut self.finalized)
+    }
+
+    /// Spaces' occupancy now.
+    pub fn occupancy(&self) -> Occupancy {
+        let (s0, top) = self.nursery.active_survivor();
+        Occupancy {
+            eden_used: self.ptrs.cursor - self.nursery.eden_start,
+            eden_capacity: self.nursery.eden_bytes(),
+            survivor_used: top - s0,
+            survivor_capacity: self.nursery.survivor_bytes(),
+            old_used: self.old.used(),
+            old_committed: self.old.segments_bytes(),
+            large_committed: self.old.large_bytes(),
+            large_objects: self.old.large.len(),
+        }
+    }
+
+    /// Bytes mapped for the nursery, old segments and large objects.
+    pub fn heap_bytes(&self) -> usize {
+        self.nursery.size + self.old.committed()
+    }
+
+    /// The next identity hash (never 0, which means "unassigned").
+    pub(crate) fn next_hash(&mut self) -> u32 {
+        // xorshift64*: cheap, deterministic for a given seed.
+        let mut x = self.hash_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.hash_state = x;
+        let h = ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) & HASH_MASK) as u32;
+        if h == 0 {
+            1
+        } else {
+            h
+        }
+    }
+
+    /// Old-space usage at which the next full collection starts, given the live bytes
+    /// found by the last one: twice the live data, at least 8 segments' worth, and never
+    /// past the maximum heap.
+    pub(crate) fn full_gc_threshold(&self, live: usize) -> usize {
+        let room = self.config.max_heap_bytes.saturating_sub(self.nursery.size);
+        (live * 2).max(8 * self.config.old_segment_bytes).min(room)
+    }
+}
+
+/// The roots every collection visits, besides the remembered set: the VM's root set,
+/// then the heap's own (nil, class table, handles, finalization queue). `f` receives
+/// every slot, immediates included, and must leave immediates alone.
+pub(crate) fn visit_all_roots(
+    roots: &mut dyn RootSet,
+    nil: &mut Oop,
+    class_table: &mut [Oop],
+    handles: &mut Handles,
+    finalized: &mut [Oop],
+    f: &mut dyn FnMut(&mut Oop),
+) {
+    roots.visit_roots(f);
+    f(nil);
+    class_table.iter_mut().for_each(&mut *f);
+    handles.slots_mut().iter_mut().for_each(&mut *f);
+    finalized.iter_mut().for_each(&mut *f);
+}

@@ -1,0 +1,234 @@
+//! Full collection: empty the nursery (a scavenge that tenures everything), then a
+//! precise mark of old and large space with an explicit mark stack, ephemeron and
+//! finalization processing, weak-slot clearing, and finally a sweep or a sliding
+//! compaction (see [`crate::sweep`] and [`crate::compact`]).
+
+use std::time::Instant;
+
+use crate::format::Format;
+use crate::header::{MARKED_BIT, PINNED_BIT, REMEMBERED_BIT};
+use crate::heap::{visit_all_roots, Heap};
+use crate::object;
+use crate::oop::Oop;
+use crate::roots::RootSet;
+use crate::stats::{CollectionKind, CollectionStats};
+
+/// Marking state: the explicit stack and the objects whose processing waits for the end.
+#[derive(Default)]
+pub(crate) struct Marker {
+    stack: Vec<usize>,
+    /// Marked weak objects (their weak slots are cleared after marking).
+    weak: Vec<usize>,
+    /// Marked ephemerons whose key is not marked yet.
+    ephemerons: Vec<usize>,
+    /// Marked pinned objects (their segments are not compacted).
+    pub(crate) pinned: Vec<usize>,
+    /// Bytes of marked objects (small segments and large objects).
+    pub(crate) live_bytes: usize,
+}
+
+#[inline(always)]
+fn is_marked(bits: u64) -> bool {
+    // SAFETY: callers pass heap pointers to live objects.
+    bits & 7 == 0 && unsafe { object::header(bits as usize) }.has(MARKED_BIT)
+}
+
+impl Marker {
+    /// Marks a heap pointer and queues it for scanning; ignores immediates.
+    #[inline(always)]
+    pub(crate) fn mark(&mut self, bits: u64) {
+        if bits & 7 != 0 {
+            return;
+        }
+        let addr = bits as usize;
+        // SAFETY: a pointer reached from a root or a live object names a live object.
+        let h = unsafe { object::header(addr) };
+        if h.has(MARKED_BIT) {
+            return;
+        }
+        // SAFETY: as above.
+        unsafe { object::set_header(addr, h.set(MARKED_BIT)) };
+        self.stack.push(addr);
+    }
+
+    fn mark_slots(&mut self, addr: usize, from: usize, to: usize) {
+        for i in from..to {
+            // SAFETY: `i` is a pointer slot of the live object `addr`.
+            self.mark(unsafe { object::read_slot(addr, i) });
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(addr) = self.stack.pop() {
+            // SAFETY: marked objects are live.
+            let h = unsafe { object::header(addr) };
+            if h.has(PINNED_BIT) {
+                self.pinned.push(addr);
+            }
+            // SAFETY: as above.
+            self.live_bytes += unsafe { object::total_bytes(addr, h) };
+            match h.format() {
+                Format::Weak => {
+                    self.weak.push(addr);
+                    // SAFETY: as above.
+                    self.mark_slots(addr, 0, unsafe { object::prefix_fixed(addr, h) });
+                }
+                Format::Ephemeron => {
+                    // SAFETY: an ephemeron has its key in slot 0.
+                    let key = unsafe { object::read_slot(addr, 0) };
+                    if key & 7 == 0 && !is_marked(key) {
+                        self.ephemerons.push(addr);
+                    } else {
+                        // SAFETY: as above.
+                        self.mark_slots(addr, 0, unsafe { object::body_words(addr, h) });
+                    }
+                }
+                // SAFETY: as above.
+                _ => self.mark_slots(addr, 0, unsafe { object::pointer_slots(addr, h) }),
+            }
+        }
+    }
+
+    /// Drains the stack, retrying held-back ephemerons until no more keys get marked.
+    pub(crate) fn settle(&mut self) {
+        loop {
+            self.drain();
+            let pending = std::mem::take(&mut self.ephemerons);
+            let mut progress = false;
+            for e in pending {
+                // SAFETY: `e` is a marked ephemeron.
+                let key = unsafe { object::read_slot(e, 0) };
+                if key & 7 != 0 || is_marked(key) {
+                    progress = true;
+                    // SAFETY: as above.
+                    self.mark_slots(e, 0, unsafe { object::body_words(e, object::header(e)) });
+                } else {
+                    self.ephemerons.push(e);
+                }
+            }
+            if !progress {
+                return;
+            }
+        }
+    }
+
+    /// Sets to nil every slot of ephemerons whose key died, and every weak slot whose
+    /// referent is unmarked.
+    pub(crate) fn clear_dead(&mut self, nil: u64) {
+        for e in std::mem::take(&mut self.ephemerons) {
+            // SAFETY: `e` is a marked ephemeron.
+            let n = unsafe { object::body_words(e, object::header(e)) };
+            for i in 0..n {
+                // SAFETY: `i` is one of its slots.
+                unsafe { object::write_slot(e, i, nil) };
+            }
+        }
+        for w in std::mem::take(&mut self.weak) {
+            // SAFETY: `w` is a marked weak object.
+            let h = unsafe { object::header(w) };
+            // SAFETY: as above.
+            let (fixed, n) = unsafe { (object::prefix_fixed(w, h), object::body_words(w, h)) };
+            for i in fixed..n {
+                // SAFETY: `i` is one of its slots.
+                let v = unsafe { object::read_slot(w, i) };
+                if v & 7 == 0 && !is_marked(v) {
+                    // SAFETY: as above.
+                    unsafe { object::write_slot(w, i, nil) };
+                }
+            }
+        }
+    }
+}
+
+impl Heap {
+    /// Collects the whole heap: the nursery is emptied into old space, old and large
+    /// space are marked from the roots, dead objects are swept to free lists, and, when
+    /// `compact` is set or fragmentation passes the configured threshold, old segments
+    /// are compacted by sliding. Images ask for compaction before a snapshot.
+    pub fn full_collect(&mut self, roots: &mut dyn RootSet, compact: bool) {
+        let t0 = Instant::now();
+        let scavenge = self.scavenge_inner(roots, true);
+        self.stats.record(scavenge);
+        let before_finalized = self.finalized.len();
+        self.old.seal();
+        for r in self.remembered.drain(..) {
+            // SAFETY: remembered objects are live old objects; the nursery is empty now,
+            // so none of them holds a young pointer.
+            unsafe { object::set_header(r.addr(), object::header(r.addr()).clear(REMEMBERED_BIT)) };
+        }
+        let mut m = Marker::default();
+        {
+            let Heap {
+                nil,
+                class_table,
+                handles,
+                finalized,
+                finalizable,
+                ..
+            } = self;
+            visit_all_roots(
+                roots,
+                nil,
+                class_table,
+                handles,
+                finalized,
+                &mut |slot: &mut Oop| m.mark(slot.bits()),
+            );
+            m.settle();
+            finalizable.retain(|f| {
+                if is_marked(f.bits()) {
+                    return true;
+                }
+                m.mark(f.bits());
+                finalized.push(*f);
+                false
+            });
+            m.settle();
+            m.clear_dead(nil.bits());
+        }
+        let live = m.live_bytes;
+        let live_large: usize = self
+            .old
+            .large_objects()
+            .map(|a| {
+                // SAFETY: large segments hold one object each.
+                let h = unsafe { object::header(a) };
+                // SAFETY: as above.
+                if h.has(MARKED_BIT) {
+                    unsafe { object::total_bytes(a, h) }
+                } else {
+                    0
+                }
+            })
+            .sum();
+        let live_small = live - live_large;
+        let segments = self.old.segments_bytes();
+        let fragmented = segments > self.old.segment_bytes
+            && (segments - live_small.min(segments)) as f64 / segments as f64
+                > self.config.compact_threshold;
+        let compacting = compact || fragmented;
+        let (freed, moved) = if compacting {
+            self.compact(roots, &m.pinned)
+        } else {
+            (self.sweep_segments(|_| true), 0)
+        };
+        let freed = freed + self.sweep_large();
+        self.next_full_at = self.full_gc_threshold(live);
+        let stats = CollectionStats {
+            kind: if compacting {
+                CollectionKind::FullCompact
+            } else {
+                CollectionKind::Full
+            },
+            pause: t0.elapsed(),
+            bytes_copied: moved,
+            bytes_tenured: scavenge.bytes_tenured,
+            bytes_freed: freed,
+            remembered_set_size: self.remembered.len(),
+            live_bytes: live,
+            finalized: self.finalized.len() - before_finalized + scavenge.finalized,
+            occupancy: self.occupancy(),
+        };
+        self.stats.record(stats);
+    }
+}

@@ -1,0 +1,112 @@
+//! Roots: the [`RootSet`] trait the VM implements, and handle scopes for Oops held by
+//! Rust code ([`Handles`]).
+
+use crate::oop::Oop;
+
+/// Everything outside the heap that holds Oops: the VM's process stacks, special objects,
+/// symbol table, code-cache literals. Passed to every heap call that may collect.
+///
+/// The heap itself adds its own roots (nil, the class table, handles, the finalization
+/// queue), so a `RootSet` reports only the VM's.
+pub trait RootSet {
+    /// Calls `visitor` once per root slot. The visitor may overwrite the slot (the object
+    /// moved). Immediates may be passed; the visitor leaves them unchanged.
+    fn visit_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop));
+}
+
+/// A root set with no roots (bootstrap code, tests).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoRoots;
+
+impl RootSet for NoRoots {
+    fn visit_roots(&mut self, _visitor: &mut dyn FnMut(&mut Oop)) {}
+}
+
+impl RootSet for Vec<Oop> {
+    fn visit_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
+        self.iter_mut().for_each(visitor)
+    }
+}
+
+impl RootSet for [Oop] {
+    fn visit_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
+        self.iter_mut().for_each(visitor)
+    }
+}
+
+/// One Oop held by Rust code, kept up to date by the collector. Read it back with
+/// [`Handles::get`] after anything that may collect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handle(u32);
+
+/// A position in the handle stack; [`Handles::release`] drops every handle pushed after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "a handle mark must be released"]
+pub struct HandleMark(u32);
+
+/// A stack of rooted Oops, owned by the heap and visited as roots.
+///
+/// ```
+/// # use cairn_gc::{Heap, HeapConfig, Oop};
+/// let mut heap = Heap::new(HeapConfig::without_env()).unwrap();
+/// let mark = heap.handle_mark();
+/// let h = heap.handles_mut().push(Oop::small_int(3));
+/// assert_eq!(heap.handles().get(h), Oop::small_int(3));
+/// heap.handle_release(mark);
+/// ```
+#[derive(Debug, Default)]
+pub struct Handles {
+    slots: Vec<Oop>,
+}
+
+impl Handles {
+    /// Roots `oop` and returns its handle.
+    pub fn push(&mut self, oop: Oop) -> Handle {
+        self.slots.push(oop);
+        Handle((self.slots.len() - 1) as u32)
+    }
+
+    /// The current value of a handle.
+    ///
+    /// # Panics
+    /// If the handle was released (a bug in the caller's scope discipline).
+    pub fn get(&self, h: Handle) -> Oop {
+        self.slots[h.0 as usize]
+    }
+
+    /// Overwrites a handle.
+    ///
+    /// # Panics
+    /// If the handle was released.
+    pub fn set(&mut self, h: Handle, oop: Oop) {
+        self.slots[h.0 as usize] = oop;
+    }
+
+    /// Marks the current depth.
+    pub fn mark(&self) -> HandleMark {
+        HandleMark(self.slots.len() as u32)
+    }
+
+    /// Drops every handle pushed since `mark`.
+    pub fn release(&mut self, mark: HandleMark) {
+        debug_assert!(
+            mark.0 as usize <= self.slots.len(),
+            "handle mark released twice"
+        );
+        self.slots.truncate(mark.0 as usize);
+    }
+
+    /// Number of live handles.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when no handle is live.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub(crate) fn slots_mut(&mut self) -> &mut [Oop] {
+        &mut self.slots
+    }
+}

@@ -1,0 +1,159 @@
+//! Activation records and frame push/pop on the managed process stack.
+//!
+//! A frame's slots live on `State::stack` from `fp`: receiver (local 0), arguments,
+//! copied values (blocks), temporaries, and for a block the closure in the last slot;
+//! its operand stack follows. The [`Frame`] record (a Rust `Vec` beside the slot stack,
+//! holding no Oops) keeps the method, the saved pc, `fp`, a serial number, the home
+//! frame's serial (non-local return) and flags. The limits are checked on every push,
+//! so deep recursion signals `StackOverflow` instead of overrunning anything.
+
+use cairn_gc::Oop;
+
+use crate::methods::MethodInfo;
+use crate::state::{HARD_FRAME_LIMIT, SOFT_FRAME_LIMIT, STACK_SLOTS};
+use crate::vm::{Vm, VmError, VmResult};
+
+/// Frame flags.
+pub mod flags {
+    /// A handler frame whose handler block is running: skipped by `signal`.
+    pub const HANDLER_DISABLED: u32 = 1;
+    /// A handler block's activation: a normal return is `exception return: value`.
+    pub const HANDLER_BLOCK: u32 = 2;
+    /// An ensure/curtail block run by an unwind: its return continues the unwind.
+    pub const UNWIND_CONT: u32 = 4;
+    /// An ensure/curtail frame whose block has already been run by an unwind.
+    pub const UNWIND_SEEN: u32 = 8;
+    /// A block activation.
+    pub const BLOCK: u32 = 16;
+}
+
+/// One activation record.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    /// The running method.
+    pub method: *mut MethodInfo,
+    /// Saved pc (valid while the frame is not the top one, or after `save_pc`).
+    pub pc: u32,
+    /// Index of the receiver slot.
+    pub fp: u32,
+    /// Unique, increasing serial.
+    pub serial: u64,
+    /// Serial of the home method frame (itself for a method).
+    pub home: u64,
+    /// See [`flags`].
+    pub flags: u32,
+}
+
+/// Outcome of trying to push a frame.
+pub(crate) enum Pushed {
+    /// The frame is on the stack.
+    Ok,
+    /// The soft limit was reached: `StackOverflow` must be signalled instead.
+    Overflow,
+}
+
+impl Vm {
+    /// Pushes a frame for `method` whose receiver and arguments are the top `argc + 1`
+    /// stack slots; nils the temporaries.
+    #[inline(always)]
+    pub(crate) fn push_method_frame(
+        &mut self,
+        method: *mut MethodInfo,
+        argc: usize,
+    ) -> VmResult<Pushed> {
+        // SAFETY: method pointers name boxed MethodInfos that are never freed.
+        let m = unsafe { &mut *method };
+        let fp = self.s.sp - argc - 1;
+        let size = m.frame_size();
+        if self.s.frames.len() >= self.frame_limit || fp + size + m.code.len() + 8 >= STACK_SLOTS {
+            return self.stack_limit_reached();
+        }
+        let nil = self.nil();
+        for slot in &mut self.s.stack[self.s.sp..fp + size] {
+            *slot = nil;
+        }
+        self.s.sp = fp + size;
+        let serial = self.s.next_serial;
+        self.s.next_serial += 1;
+        m.invocations = m.invocations.wrapping_add(1);
+        self.s.frames.push(Frame {
+            method,
+            pc: 0,
+            fp: fp as u32,
+            serial,
+            home: serial,
+            flags: 0,
+        });
+        Ok(Pushed::Ok)
+    }
+
+    /// Pushes a frame for the block closure at stack slot `sp - argc - 1`.
+    pub(crate) fn push_block_frame(&mut self, argc: usize, extra_flags: u32) -> VmResult<Pushed> {
+        let fp = self.s.sp - argc - 1;
+        let closure = self.s.stack[fp];
+        let index = self.heap.fetch(closure, 0).as_small_int() as usize;
+        let method: *mut MethodInfo = &mut *self.s.methods[index];
+        // SAFETY: as in push_method_frame.
+        let m = unsafe { &mut *method };
+        let size = m.frame_size();
+        if self.s.frames.len() >= self.frame_limit || fp + size + m.code.len() + 8 >= STACK_SLOTS {
+            return self.stack_limit_reached();
+        }
+        let receiver = self.heap.fetch(closure, 1);
+        let home = self.heap.fetch(closure, 2).as_small_int() as u64;
+        self.s.stack[fp] = receiver;
+        let copied_base = fp + 1 + argc;
+        for k in 0..m.num_copied {
+            self.s.stack[copied_base + k] = self.heap.fetch(closure, 3 + k);
+        }
+        let nil = self.nil();
+        for slot in &mut self.s.stack[copied_base + m.num_copied..fp + size - 1] {
+            *slot = nil;
+        }
+        self.s.stack[fp + size - 1] = closure;
+        self.s.sp = fp + size;
+        let serial = self.s.next_serial;
+        self.s.next_serial += 1;
+        m.invocations = m.invocations.wrapping_add(1);
+        self.s.frames.push(Frame {
+            method,
+            pc: 0,
+            fp: fp as u32,
+            serial,
+            home,
+            flags: flags::BLOCK | extra_flags,
+        });
+        Ok(Pushed::Ok)
+    }
+
+    #[cold]
+    fn stack_limit_reached(&mut self) -> VmResult<Pushed> {
+        if self.frame_limit == SOFT_FRAME_LIMIT && self.s.frames.len() >= SOFT_FRAME_LIMIT {
+            self.frame_limit = HARD_FRAME_LIMIT;
+            return Ok(Pushed::Overflow);
+        }
+        Err(VmError::Fatal(
+            "stack overflow while handling a stack overflow".into(),
+        ))
+    }
+
+    /// The closure of a block frame.
+    pub(crate) fn frame_closure(&self, frame: &Frame) -> Oop {
+        // SAFETY: frames name live MethodInfos.
+        let m = unsafe { &*frame.method };
+        self.s.stack[frame.fp as usize + m.frame_size() - 1]
+    }
+
+    /// Index of the live frame with `serial`, searching from the top.
+    pub(crate) fn frame_index_of(&self, serial: u64) -> Option<usize> {
+        for (i, f) in self.s.frames.iter().enumerate().rev() {
+            if f.serial == serial {
+                return Some(i);
+            }
+            if f.serial < serial {
+                return None;
+            }
+        }
+        None
+    }
+}

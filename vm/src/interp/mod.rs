@@ -1,0 +1,479 @@
+//! The bytecode interpreter: one dispatch loop over the managed process stack.
+//!
+//! [`Vm::run`] executes until the frame count drops back to a base depth. Sends never
+//! recurse in Rust: a send pushes a [`frames::Frame`] and the loop continues in it; a
+//! return pops it. The loop keeps the current method, `fp` and `pc` in locals and
+//! reloads them from the top frame after anything that may change frames or move
+//! objects (`continue 'frames`). Parts: [`frames`] (activation records), [`send`]
+//! (lookup, inline caches, primitive calls), [`unwind`] (non-local return, exceptions,
+//! ensure blocks), [`trace`] (stack traces).
+
+pub(crate) mod frames;
+pub(crate) mod send;
+pub(crate) mod trace;
+pub(crate) mod unwind;
+
+use cairn_gc::{ClassIndex, Format, Oop};
+
+use crate::bytecode::Opcode;
+use crate::methods::MethodInfo;
+use crate::state::UnwindAction;
+use crate::vm::{Vm, VmResult};
+
+use frames::flags;
+
+#[inline(always)]
+fn u16_at(code: &[u8], at: usize) -> usize {
+    u16::from_le_bytes([code[at], code[at + 1]]) as usize
+}
+
+impl Vm {
+    #[inline(always)]
+    pub(crate) fn push(&mut self, v: Oop) {
+        let sp = self.s.sp;
+        self.s.stack[sp] = v;
+        self.s.sp = sp + 1;
+    }
+
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> Oop {
+        self.s.sp -= 1;
+        self.s.stack[self.s.sp]
+    }
+
+    #[inline(always)]
+    pub(crate) fn top(&self) -> Oop {
+        self.s.stack[self.s.sp - 1]
+    }
+
+    #[inline(always)]
+    pub(crate) fn peek(&self, depth: usize) -> Oop {
+        self.s.stack[self.s.sp - 1 - depth]
+    }
+
+    /// Runs until only `base` frames remain; answers the value the last frame returned.
+    pub(crate) fn run(&mut self, base: usize) -> VmResult<Oop> {
+        'frames: loop {
+            if self.s.frames.len() <= base {
+                return Ok(self.pop());
+            }
+            let frame = *self.s.frames.last().expect("a frame is running");
+            let method: *mut MethodInfo = frame.method;
+            // SAFETY: MethodInfos are boxed and never freed while the VM runs.
+            let m = unsafe { &mut *method };
+            let code: &[u8] = &m.code;
+            let fp = frame.fp as usize;
+            let mut pc = frame.pc as usize;
+            if pc == 0 && self.interrupt_pending() {
+                self.safepoint();
+            }
+            loop {
+                let op = code[pc];
+                // SAFETY: the compiler only emits valid opcodes, checked by the verifier
+                // in debug builds when methods are installed.
+                let op: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op) };
+                match op {
+                    Opcode::PushLocal => {
+                        let v = self.s.stack[fp + code[pc + 1] as usize];
+                        self.push(v);
+                        pc += 2;
+                    }
+                    Opcode::PushField => {
+                        let recv = self.s.stack[fp];
+                        let v = self.heap.fetch(recv, code[pc + 1] as usize);
+                        self.push(v);
+                        pc += 2;
+                    }
+                    Opcode::PushTempVec => {
+                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let v = self.heap.fetch(vec, code[pc + 2] as usize);
+                        self.push(v);
+                        pc += 3;
+                    }
+                    Opcode::PushLiteral => {
+                        let v = m.literals[u16_at(code, pc + 1)];
+                        self.push(v);
+                        pc += 3;
+                    }
+                    Opcode::PushGlobal => {
+                        let sym = m.globals[u16_at(code, pc + 1)];
+                        let slot = self.s.global_slot[sym as usize];
+                        if slot != u32::MAX && self.s.global_bound[slot as usize] {
+                            let v = self.s.global_values[slot as usize];
+                            self.push(v);
+                            pc += 3;
+                        } else {
+                            self.save_pc(pc + 3);
+                            self.unbound_global(sym)?;
+                            continue 'frames;
+                        }
+                    }
+                    Opcode::PushSelf => {
+                        let v = self.s.stack[fp];
+                        self.push(v);
+                        pc += 1;
+                    }
+                    Opcode::PushNil => {
+                        let v = self.nil();
+                        self.push(v);
+                        pc += 1;
+                    }
+                    Opcode::PushTrue => {
+                        let v = self.s.specials.true_;
+                        self.push(v);
+                        pc += 1;
+                    }
+                    Opcode::PushFalse => {
+                        let v = self.s.specials.false_;
+                        self.push(v);
+                        pc += 1;
+                    }
+                    Opcode::PushSmall => {
+                        self.push(Oop::small_int(code[pc + 1] as i64));
+                        pc += 2;
+                    }
+                    Opcode::StoreLocal => {
+                        self.s.stack[fp + code[pc + 1] as usize] = self.top();
+                        pc += 2;
+                    }
+                    Opcode::StoreField => {
+                        let recv = self.s.stack[fp];
+                        let v = self.top();
+                        self.heap.store(recv, code[pc + 1] as usize, v);
+                        pc += 2;
+                    }
+                    Opcode::StoreTempVec => {
+                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let v = self.top();
+                        self.heap.store(vec, code[pc + 2] as usize, v);
+                        pc += 3;
+                    }
+                    Opcode::PopLocal => {
+                        let v = self.pop();
+                        self.s.stack[fp + code[pc + 1] as usize] = v;
+                        pc += 2;
+                    }
+                    Opcode::PopField => {
+                        let recv = self.s.stack[fp];
+                        let v = self.pop();
+                        self.heap.store(recv, code[pc + 1] as usize, v);
+                        pc += 2;
+                    }
+                    Opcode::PopTempVec => {
+                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let v = self.pop();
+                        self.heap.store(vec, code[pc + 2] as usize, v);
+                        pc += 3;
+                    }
+                    Opcode::MakeTempVec => {
+                        let a = self.new_array(code[pc + 2] as usize)?;
+                        self.s.stack[fp + code[pc + 1] as usize] = a;
+                        pc += 3;
+                    }
+                    Opcode::MakeClosure => {
+                        let block = m.blocks[u16_at(code, pc + 1)];
+                        let copied = code[pc + 3] as usize;
+                        self.make_closure(block, copied, fp, frame.home)?;
+                        pc += 4;
+                    }
+                    Opcode::Pop => {
+                        self.s.sp -= 1;
+                        pc += 1;
+                    }
+                    Opcode::Dup => {
+                        let v = self.top();
+                        self.push(v);
+                        pc += 1;
+                    }
+                    Opcode::Send => {
+                        let site = u16_at(code, pc + 1);
+                        self.save_pc(pc + 3);
+                        self.send_site(method, site, false)?;
+                        continue 'frames;
+                    }
+                    Opcode::SuperSend => {
+                        let site = u16_at(code, pc + 1);
+                        self.save_pc(pc + 3);
+                        self.send_site(method, site, true)?;
+                        continue 'frames;
+                    }
+                    Opcode::Add
+                    | Opcode::Sub
+                    | Opcode::Mul
+                    | Opcode::IntDiv
+                    | Opcode::Mod
+                    | Opcode::BitAnd => {
+                        let (a, b) = (self.peek(1), self.peek(0));
+                        if let Some(r) = arith_fast(op, a, b) {
+                            self.s.sp -= 1;
+                            self.s.stack[self.s.sp - 1] = r;
+                            pc += 3;
+                        } else if let Some(r) = self.float_arith(op, a, b)? {
+                            self.s.sp -= 1;
+                            self.s.stack[self.s.sp - 1] = r;
+                            pc += 3;
+                        } else {
+                            let site = u16_at(code, pc + 1);
+                            self.save_pc(pc + 3);
+                            self.send_site(method, site, false)?;
+                            continue 'frames;
+                        }
+                    }
+                    Opcode::Lt | Opcode::Gt | Opcode::Le | Opcode::Ge | Opcode::Eq | Opcode::Ne => {
+                        let (a, b) = (self.peek(1), self.peek(0));
+                        if let Some(r) = self.compare_fast(op, a, b) {
+                            self.s.sp -= 1;
+                            self.s.stack[self.s.sp - 1] = self.boolean(r);
+                            pc += 3;
+                        } else {
+                            let site = u16_at(code, pc + 1);
+                            self.save_pc(pc + 3);
+                            self.send_site(method, site, false)?;
+                            continue 'frames;
+                        }
+                    }
+                    Opcode::Identical => {
+                        let b = self.pop();
+                        let a = self.top();
+                        self.s.stack[self.s.sp - 1] = self.boolean(a == b);
+                        pc += 1;
+                    }
+                    Opcode::ReturnTop => {
+                        let v = self.pop();
+                        self.return_value(v)?;
+                        continue 'frames;
+                    }
+                    Opcode::ReturnSelf => {
+                        let v = self.s.stack[fp];
+                        self.return_value(v)?;
+                        continue 'frames;
+                    }
+                    Opcode::ReturnNil => {
+                        let v = self.nil();
+                        self.return_value(v)?;
+                        continue 'frames;
+                    }
+                    Opcode::ReturnNonLocal => {
+                        self.save_pc(pc + 1);
+                        self.non_local_return()?;
+                        continue 'frames;
+                    }
+                    Opcode::Jump => {
+                        pc += 3 + u16_at(code, pc + 1);
+                    }
+                    Opcode::JumpBack => {
+                        pc = pc + 3 - u16_at(code, pc + 1);
+                        m.back_edges = m.back_edges.wrapping_add(1);
+                        if self.interrupt_pending() {
+                            self.save_pc(pc);
+                            self.safepoint();
+                            continue 'frames;
+                        }
+                    }
+                    Opcode::JumpIfTrue | Opcode::JumpIfFalse => {
+                        let v = self.pop();
+                        let want = if op == Opcode::JumpIfTrue {
+                            self.s.specials.true_
+                        } else {
+                            self.s.specials.false_
+                        };
+                        if v == want {
+                            pc += 3 + u16_at(code, pc + 1);
+                        } else if v == self.s.specials.true_ || v == self.s.specials.false_ {
+                            pc += 3;
+                        } else {
+                            self.push(v);
+                            self.save_pc(pc + 3);
+                            self.not_a_boolean()?;
+                            continue 'frames;
+                        }
+                    }
+                    Opcode::JumpIfNil => {
+                        let v = self.pop();
+                        pc += 3;
+                        if v == self.nil() {
+                            pc += u16_at(code, pc - 2);
+                        }
+                    }
+                    Opcode::JumpIfNotNil => {
+                        let v = self.pop();
+                        pc += 3;
+                        if v != self.nil() {
+                            pc += u16_at(code, pc - 2);
+                        }
+                    }
+                    Opcode::IncLocal => {
+                        let slot = fp + code[pc + 1] as usize;
+                        let v = self.s.stack[slot];
+                        match if v.is_small_int() {
+                            v.checked_add(Oop::small_int(1))
+                        } else {
+                            None
+                        } {
+                            Some(r) => {
+                                self.s.stack[slot] = r;
+                                pc += 3 + code[pc + 2] as usize;
+                            }
+                            None => pc += 3,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Saves `pc` into the top frame (before anything that can push or pop frames).
+    #[inline(always)]
+    pub(crate) fn save_pc(&mut self, pc: usize) {
+        if let Some(f) = self.s.frames.last_mut() {
+            f.pc = pc as u32;
+        }
+    }
+
+    /// Pops the top frame, leaving `value` in its receiver slot; handles flagged frames.
+    #[inline(always)]
+    pub(crate) fn return_value(&mut self, value: Oop) -> VmResult<()> {
+        let frame = self.s.frames.pop().expect("returning frame");
+        if frame.flags & !flags::BLOCK != 0 {
+            return self.return_flagged(frame, value);
+        }
+        let fp = frame.fp as usize;
+        self.s.stack[fp] = value;
+        self.s.sp = fp + 1;
+        Ok(())
+    }
+
+    #[cold]
+    fn return_flagged(&mut self, frame: frames::Frame, value: Oop) -> VmResult<()> {
+        let fp = frame.fp as usize;
+        if frame.flags & flags::UNWIND_CONT != 0 {
+            // An ensure block run by an unwind finished: continue the unwind.
+            self.s.sp = fp;
+            return self.continue_unwind();
+        }
+        if frame.flags & flags::HANDLER_BLOCK != 0 {
+            // A handler block answered normally: `exception return: value`.
+            let exception = self.s.stack[fp - 1];
+            self.s.sp = fp;
+            return self.exception_unwind(exception, value, UnwindAction::Return);
+        }
+        self.s.stack[fp] = value;
+        self.s.sp = fp + 1;
+        Ok(())
+    }
+
+    /// Allocates a closure over block method `block`, popping `copied` values.
+    fn make_closure(&mut self, block: u32, copied: usize, fp: usize, home: u64) -> VmResult<()> {
+        // SAFETY: block method indices are valid.
+        let argc = self.s.methods[block as usize].num_args;
+        let class = ClassIndex(self.s.known.blocks[argc.min(3)]);
+        let c = self.alloc(class, Format::Fixed, 3 + copied, 0)?;
+        self.heap.store(c, 0, Oop::small_int(block as i64));
+        let recv = self.s.stack[fp];
+        self.heap.store(c, 1, recv);
+        self.heap.store(c, 2, Oop::small_int(home as i64));
+        let base = self.s.sp - copied;
+        for k in 0..copied {
+            let v = self.s.stack[base + k];
+            self.heap.store(c, 3 + k, v);
+        }
+        self.s.sp = base;
+        self.push(c);
+        Ok(())
+    }
+
+    /// True when the interrupt word is set.
+    #[inline(always)]
+    pub(crate) fn interrupt_pending(&self) -> bool {
+        self.interrupt.load(std::sync::atomic::Ordering::Relaxed) != 0
+    }
+
+    /// The safepoint: nothing is scheduled yet, so clear the interrupt word.
+    #[cold]
+    pub(crate) fn safepoint(&mut self) {
+        self.interrupt
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// SmallInteger fast paths for the arithmetic opcodes.
+#[inline(always)]
+fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
+    if !(a.is_small_int() && b.is_small_int()) {
+        return None;
+    }
+    match op {
+        Opcode::Add => a.checked_add(b),
+        Opcode::Sub => a.checked_sub(b),
+        Opcode::Mul => a.checked_mul(b),
+        Opcode::BitAnd => Some(Oop::small_int(a.as_small_int() & b.as_small_int())),
+        Opcode::Mod => {
+            let (x, y) = (a.as_small_int(), b.as_small_int());
+            if y == 0 {
+                return None;
+            }
+            let r = x.wrapping_rem(y);
+            Oop::from_i64(if r != 0 && (r < 0) != (y < 0) {
+                r + y
+            } else {
+                r
+            })
+        }
+        _ => None,
+    }
+}
+
+impl Vm {
+    /// Double fast paths (immediate or boxed doubles, or a double and an integer).
+    #[inline]
+    fn float_arith(&mut self, op: Opcode, a: Oop, b: Oop) -> VmResult<Option<Oop>> {
+        let Some(x) = self.double_value(a) else {
+            return Ok(None);
+        };
+        let y = if b.is_small_int() {
+            b.as_small_int() as f64
+        } else {
+            match self.double_value(b) {
+                Some(y) => y,
+                None => return Ok(None),
+            }
+        };
+        let r = match op {
+            Opcode::Add => x + y,
+            Opcode::Sub => x - y,
+            Opcode::Mul => x * y,
+            _ => return Ok(None),
+        };
+        self.new_double(r).map(Some)
+    }
+
+    /// SmallInteger and Double comparison fast paths.
+    #[inline(always)]
+    fn compare_fast(&self, op: Opcode, a: Oop, b: Oop) -> Option<bool> {
+        if a.is_small_int() && b.is_small_int() {
+            let (x, y) = (a.as_small_int(), b.as_small_int());
+            return Some(match op {
+                Opcode::Lt => x < y,
+                Opcode::Gt => x > y,
+                Opcode::Le => x <= y,
+                Opcode::Ge => x >= y,
+                Opcode::Eq => x == y,
+                _ => x != y,
+            });
+        }
+        let x = self.double_value(a)?;
+        let y = if b.is_small_int() {
+            b.as_small_int() as f64
+        } else {
+            self.double_value(b)?
+        };
+        Some(match op {
+            Opcode::Lt => x < y,
+            Opcode::Gt => x > y,
+            Opcode::Le => x <= y,
+            Opcode::Ge => x >= y,
+            Opcode::Eq => x == y,
+            _ => x != y,
+        })
+    }
+}

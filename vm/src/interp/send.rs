@@ -1,0 +1,273 @@
+//! Sends: method lookup, inline caches, invocation of every method kind, primitive
+//! results and failures, `doesNotUnderstand:arguments:` and unbound globals.
+
+use cairn_gc::{ClassIndex, Oop};
+
+use crate::methods::{MethodInfo, MethodKind};
+use crate::prims::{Fail, Prim};
+use crate::vm::{Vm, VmError, VmResult};
+
+use super::frames::Pushed;
+
+impl Vm {
+    /// Looks `selector` up from `class` upward (global lookup cache first).
+    pub(crate) fn lookup(&mut self, class: ClassIndex, selector: u32) -> Option<u32> {
+        if let Some(&m) = self.s.lookup_cache.get(&(class.0, selector)) {
+            return Some(m);
+        }
+        let mut c = Some(class);
+        while let Some(ci) = c {
+            let info = self.s.class(ci);
+            if let Some(&m) = info.methods.get(&selector) {
+                self.s.lookup_cache.insert((class.0, selector), m);
+                return Some(m);
+            }
+            c = info.superclass;
+        }
+        None
+    }
+
+    /// Sends through a method's send site (receiver and arguments on the stack).
+    #[inline(always)]
+    pub(crate) fn send_site(
+        &mut self,
+        method: *mut MethodInfo,
+        site: usize,
+        is_super: bool,
+    ) -> VmResult<()> {
+        // SAFETY: method pointers name live MethodInfos.
+        let m = unsafe { &mut *method };
+        let (selector, argc) = (m.sites[site].selector, m.sites[site].argc as usize);
+        let recv = self.s.stack[self.s.sp - argc - 1];
+        let class = self.class_of(recv);
+        let target = match m.sites[site].probe(class.0) {
+            Some(t) => t,
+            None => {
+                let start = if is_super {
+                    self.s.class(m.holder).superclass
+                } else {
+                    Some(class)
+                };
+                let found = match start {
+                    Some(start) => self.lookup(start, selector),
+                    None => None,
+                };
+                match found {
+                    Some(t) => {
+                        m.sites[site].record(class.0, t);
+                        t
+                    }
+                    None => return self.does_not_understand(selector, argc),
+                }
+            }
+        };
+        self.invoke(target, argc)
+    }
+
+    /// Sends `selector` (no inline cache): for primitives and VM-initiated sends.
+    pub(crate) fn send_selector(&mut self, selector: u32, argc: usize) -> VmResult<()> {
+        let recv = self.s.stack[self.s.sp - argc - 1];
+        let class = self.class_of(recv);
+        match self.lookup(class, selector) {
+            Some(t) => self.invoke(t, argc),
+            None => self.does_not_understand(selector, argc),
+        }
+    }
+
+    /// Sends `selector` starting the lookup at `class` (perform:inSuperclass:).
+    pub(crate) fn send_selector_in(
+        &mut self,
+        class: ClassIndex,
+        selector: u32,
+        argc: usize,
+    ) -> VmResult<()> {
+        match self.lookup(class, selector) {
+            Some(t) => self.invoke(t, argc),
+            None => self.does_not_understand(selector, argc),
+        }
+    }
+
+    /// Invokes method `index` on the receiver and arguments on top of the stack.
+    #[inline(always)]
+    pub(crate) fn invoke(&mut self, index: u32, argc: usize) -> VmResult<()> {
+        let method: *mut MethodInfo = &mut *self.s.methods[index as usize];
+        // SAFETY: boxed, never freed.
+        let kind = unsafe { (*method).kind };
+        match kind {
+            MethodKind::Bytecode => match self.push_method_frame(method, argc)? {
+                Pushed::Ok => Ok(()),
+                Pushed::Overflow => {
+                    self.s.sp -= argc + 1;
+                    self.signal_vm_error("StackOverflow")
+                }
+            },
+            MethodKind::Getter(n) => {
+                let recv = self.top();
+                let v = self.heap.fetch(recv, n as usize);
+                self.s.stack[self.s.sp - 1] = v;
+                Ok(())
+            }
+            MethodKind::Setter(n) => {
+                let v = self.pop();
+                let recv = self.top();
+                self.heap.store(recv, n as usize, v);
+                Ok(())
+            }
+            MethodKind::Literal(i) => {
+                // SAFETY: as above.
+                let v = unsafe { (&(*method).literals)[i as usize] };
+                self.s.sp -= argc;
+                self.s.stack[self.s.sp - 1] = v;
+                Ok(())
+            }
+            MethodKind::ReturnSelf => {
+                self.s.sp -= argc;
+                Ok(())
+            }
+            MethodKind::Primitive(f) => {
+                let result = f(self, argc)?;
+                self.prim_result(result, index, argc)
+            }
+            MethodKind::MissingPrimitive => {
+                self.prim_result(Prim::Fail(Fail::Primitive), index, argc)
+            }
+        }
+    }
+
+    /// Applies a primitive's result.
+    #[inline(always)]
+    pub(crate) fn prim_result(&mut self, result: Prim, index: u32, argc: usize) -> VmResult<()> {
+        match result {
+            Prim::Value(v) => {
+                self.s.sp -= argc;
+                self.s.stack[self.s.sp - 1] = v;
+                Ok(())
+            }
+            Prim::Done => Ok(()),
+            Prim::Fail(kind) => self.primitive_failed(kind, index, argc),
+        }
+    }
+
+    /// `ExceptionClass signalFailureOf: #selector receiver: r arguments: args`.
+    #[cold]
+    fn primitive_failed(&mut self, kind: Fail, index: u32, argc: usize) -> VmResult<()> {
+        let selector = self.s.methods[index as usize].selector;
+        let class_name = match kind {
+            Fail::Primitive => "PrimitiveFailed",
+            Fail::Bounds => "SubscriptOutOfBounds",
+            Fail::ZeroDivide => "ZeroDivide",
+        };
+        let Some(exc_class) = self
+            .global_value(class_name)
+            .or_else(|| self.global_value("PrimitiveFailed"))
+        else {
+            let recv = self.peek(argc);
+            let cname = self.s.class(self.class_of(recv)).name.clone();
+            return Err(VmError::Fatal(format!(
+                "primitive {}>>{} failed ({class_name})",
+                cname,
+                self.symbol_name(selector)
+            )));
+        };
+        // Stack: [recv args...] -> [ExceptionClass #sel recv argsArray]
+        let base = self.s.sp - argc - 1;
+        let scratch = self.s.scratch.len();
+        for i in 0..argc {
+            let a = self.s.stack[base + 1 + i];
+            self.s.scratch.push(a);
+        }
+        let args = self.new_array_from_scratch(scratch)?;
+        self.s.scratch.push(args);
+        let sym = self.symbol(selector)?;
+        let args = self.s.scratch.pop().expect("pushed above");
+        let recv = self.s.stack[base];
+        self.s.sp = base;
+        self.push(exc_class);
+        self.push(sym);
+        self.push(recv);
+        self.push(args);
+        let sel = self.intern("signalFailureOf:receiver:arguments:");
+        self.send_selector(sel, 3)
+    }
+
+    /// The receiver does not understand `selector`: send
+    /// `doesNotUnderstand: #selector arguments: argsArray` instead.
+    #[cold]
+    pub(crate) fn does_not_understand(&mut self, selector: u32, argc: usize) -> VmResult<()> {
+        let dnu = self.intern("doesNotUnderstand:arguments:");
+        let base = self.s.sp - argc - 1;
+        let recv = self.s.stack[base];
+        let class = self.class_of(recv);
+        if selector == dnu || self.lookup(class, dnu).is_none() {
+            let cname = self.s.class(class).name.clone();
+            let sel = self.symbol_name(selector).to_string();
+            self.print_stack_trace();
+            return Err(VmError::Fatal(format!(
+                "{cname} does not understand #{sel}"
+            )));
+        }
+        let scratch = self.s.scratch.len();
+        for i in 0..argc {
+            let a = self.s.stack[base + 1 + i];
+            self.s.scratch.push(a);
+        }
+        let args = self.new_array_from_scratch(scratch)?;
+        self.s.scratch.push(args);
+        let sym = self.symbol(selector)?;
+        let args = self.s.scratch.pop().expect("pushed above");
+        self.s.sp = base + 1;
+        self.push(sym);
+        self.push(args);
+        self.send_selector(dnu, 2)
+    }
+
+    /// A global that is not bound: load a class of that name from the class path, or
+    /// send `unknownGlobal: #name` to the current receiver. The value is pushed.
+    #[cold]
+    pub(crate) fn unbound_global(&mut self, sym: u32) -> VmResult<()> {
+        let name = self.symbol_name(sym).to_string();
+        if let Some(v) = self.load_global(&name)? {
+            self.push(v);
+            return Ok(());
+        }
+        let fp = self.s.frames.last().expect("running frame").fp as usize;
+        let recv = self.s.stack[fp];
+        self.push(recv);
+        let s = self.symbol(sym)?;
+        self.push(s);
+        let sel = self.intern("unknownGlobal:");
+        self.send_selector(sel, 1)
+    }
+
+    /// An inlined conditional found a non-Boolean: send it `mustBeBoolean`.
+    #[cold]
+    pub(crate) fn not_a_boolean(&mut self) -> VmResult<()> {
+        let sel = self.intern("mustBeBoolean");
+        self.send_selector(sel, 0)
+    }
+
+    /// Signals a kernel exception class by name (`StackOverflow`, `OutOfMemory`) by
+    /// sending it `signal`; the answer is pushed where the failed send's result goes.
+    #[cold]
+    pub(crate) fn signal_vm_error(&mut self, class_name: &str) -> VmResult<()> {
+        let Some(class) = self.global_value(class_name) else {
+            return Err(VmError::Fatal(format!(
+                "{class_name} (the kernel has no {class_name} class)"
+            )));
+        };
+        self.push(class);
+        let sel = self.intern("signal");
+        self.send_selector(sel, 0)
+    }
+
+    /// The value of a bound global, if any.
+    pub(crate) fn global_value(&mut self, name: &str) -> Option<Oop> {
+        let id = self.intern(name);
+        let slot = self.s.global_slot[id as usize];
+        if slot != u32::MAX && self.s.global_bound[slot as usize] {
+            Some(self.s.global_values[slot as usize])
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Smalltalk stack traces: one `Class>>selector (file:line)` per frame, innermost first.
+
+use crate::vm::Vm;
+
+impl Vm {
+    /// The stack trace of the active process.
+    pub(crate) fn stack_trace(&self) -> String {
+        let mut out = String::new();
+        let n = self.s.frames.len();
+        for (i, f) in self.s.frames.iter().enumerate().rev() {
+            // SAFETY: frames name live MethodInfos.
+            let m = unsafe { &*f.method };
+            let holder = &self.s.class(m.holder).name;
+            let sel = self.symbol_name(m.selector);
+            // The saved pc is past the instruction that was executing.
+            let pc = if i + 1 == n {
+                f.pc as usize
+            } else {
+                (f.pc as usize).saturating_sub(1)
+            };
+            let line = m.line_at(pc);
+            let prefix = if m.is_block { "[] in " } else { "" };
+            out.push_str(&format!("\t{prefix}{holder}>>{sel} ({}:{line})\n", m.file));
+        }
+        out
+    }
+
+    /// Prints the stack trace to stderr.
+    pub(crate) fn print_stack_trace(&self) {
+        eprint!("{}", self.stack_trace());
+    }
+}

@@ -1,0 +1,166 @@
+//! Installed methods: the interpreter's view of a compiled method or block.
+//!
+//! A [`MethodInfo`] is created from a [`crate::compiler::CompiledCode`] when its class is
+//! loaded. It lives in `State::methods` (boxed, so the interpreter can hold a raw pointer
+//! to it while running) and is named by its index everywhere else: block closures and the
+//! heap `Method` object store that index as a SmallInteger. It owns the literal frame
+//! (Oops, visited as roots), the send sites with their inline caches, the global sites,
+//! the line table and the invocation/back-edge counters. See docs/design/interpreter.md.
+
+use cairn_gc::{ClassIndex, Oop};
+
+use crate::prims::PrimFn;
+
+/// Polymorphic inline caches hold up to this many classes before going megamorphic.
+pub const POLY_ENTRIES: usize = 6;
+
+/// How an invocation of the method runs.
+#[derive(Clone, Copy)]
+pub enum MethodKind {
+    /// Interpret the bytecodes in a new frame.
+    Bytecode,
+    /// A primitive: a Rust function, no frame.
+    Primitive(PrimFn),
+    /// A declared primitive the engine does not implement.
+    MissingPrimitive,
+    /// `^field`: answers instance variable n, no frame.
+    Getter(u8),
+    /// `field := arg` (answering self): no frame.
+    Setter(u8),
+    /// `^literal` (literal index): no frame.
+    Literal(u16),
+    /// `^self` with nothing else: no frame.
+    ReturnSelf,
+}
+
+/// Frame marks for the exception machinery (docs/design/exceptions.md).
+pub mod mark {
+    /// `Block>>on:do:`: a handler frame.
+    pub const HANDLER: u8 = 1;
+    /// `Block>>ensure:`: runs its argument when left.
+    pub const ENSURE: u8 = 2;
+    /// `Block>>ifCurtailed:`: runs its argument when unwound.
+    pub const CURTAIL: u8 = 4;
+}
+
+/// A marked method's pc while its protected block is running (after `self value`).
+pub const PROTECTED_PC: u32 = 4;
+
+/// One send site's inline cache.
+#[derive(Clone)]
+pub struct SendSite {
+    /// Selector id.
+    pub selector: u32,
+    /// Argument count.
+    pub argc: u8,
+    /// Number of valid entries (POLY_ENTRIES + 1 = megamorphic).
+    pub len: u8,
+    /// (class index, method index) pairs.
+    pub entries: [(u32, u32); POLY_ENTRIES],
+}
+
+impl SendSite {
+    /// An empty site.
+    pub fn new(selector: u32, argc: u8) -> SendSite {
+        SendSite {
+            selector,
+            argc,
+            len: 0,
+            entries: [(u32::MAX, 0); POLY_ENTRIES],
+        }
+    }
+
+    /// The cached method for `class`, if any.
+    #[inline(always)]
+    pub fn probe(&self, class: u32) -> Option<u32> {
+        if self.entries[0].0 == class {
+            return Some(self.entries[0].1);
+        }
+        let n = (self.len as usize).clamp(1, POLY_ENTRIES);
+        self.entries[1..n]
+            .iter()
+            .find(|e| e.0 == class)
+            .map(|e| e.1)
+    }
+
+    /// Records a lookup result; after POLY_ENTRIES classes the site is megamorphic
+    /// and only the global lookup cache is used.
+    pub fn record(&mut self, class: u32, method: u32) {
+        let n = self.len as usize;
+        if n < POLY_ENTRIES {
+            self.entries[n] = (class, method);
+            self.len += 1;
+        } else {
+            self.len = POLY_ENTRIES as u8 + 1;
+        }
+    }
+
+    /// Forgets every entry (after a method is redefined).
+    pub fn flush(&mut self) {
+        self.len = 0;
+        self.entries = [(u32::MAX, 0); POLY_ENTRIES];
+    }
+}
+
+/// An installed method or block.
+pub struct MethodInfo {
+    /// How it runs.
+    pub kind: MethodKind,
+    /// Selector id (for blocks: the home method's selector).
+    pub selector: u32,
+    /// The class defining it (for blocks: the home method's holder).
+    pub holder: ClassIndex,
+    /// True for a block.
+    pub is_block: bool,
+    /// Exception-machinery marks (see [`mark`]).
+    pub marks: u8,
+    /// Argument count.
+    pub num_args: usize,
+    /// Values copied from the creating frame (blocks).
+    pub num_copied: usize,
+    /// Temporaries after arguments and copied values.
+    pub num_temps: usize,
+    /// Bytecodes.
+    pub code: Box<[u8]>,
+    /// Literal frame (roots).
+    pub literals: Vec<Oop>,
+    /// Send sites.
+    pub sites: Box<[SendSite]>,
+    /// Global sites: symbol ids.
+    pub globals: Box<[u32]>,
+    /// Nested block methods (indices).
+    pub blocks: Box<[u32]>,
+    /// (pc, line) pairs.
+    pub lines: Box<[(u32, u32)]>,
+    /// First line.
+    pub line: u32,
+    /// Source file.
+    pub file: std::rc::Rc<str>,
+    /// The heap `Method`/`Primitive` object (nil for blocks until asked).
+    pub heap_object: Oop,
+    /// Invocations so far (tier-up trigger for the JIT).
+    pub invocations: u32,
+    /// Loop back-edges taken so far.
+    pub back_edges: u32,
+}
+
+impl MethodInfo {
+    /// Slots of a frame of this method: receiver, args, copied, temps, plus the closure
+    /// slot of a block frame.
+    #[inline(always)]
+    pub fn frame_size(&self) -> usize {
+        1 + self.num_args + self.num_copied + self.num_temps + self.is_block as usize
+    }
+
+    /// The source line of the code at `pc`.
+    pub fn line_at(&self, pc: usize) -> u32 {
+        let mut line = self.line;
+        for &(at, l) in self.lines.iter() {
+            if at as usize > pc {
+                break;
+            }
+            line = l;
+        }
+        line
+    }
+}

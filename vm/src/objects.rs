@@ -1,0 +1,246 @@
+//! Allocation and object access helpers: the one place the VM talks to the heap's
+//! allocation API, plus conversions between Oops and Rust values (strings, symbols,
+//! numbers, booleans).
+
+use cairn_gc::{ClassIndex, Format, Oop};
+use num_bigint::BigInt;
+
+use crate::vm::{Vm, VmError, VmResult};
+
+impl Vm {
+    /// Allocates an object, collecting if needed. Every Oop held in Rust locals is
+    /// stale afterwards: re-read it from the stack or `State::scratch`.
+    #[inline(always)]
+    pub(crate) fn alloc(
+        &mut self,
+        class: ClassIndex,
+        format: Format,
+        fixed: usize,
+        len: usize,
+    ) -> VmResult<Oop> {
+        if let Some(o) = self.heap.try_alloc(class, format, fixed, len) {
+            return Ok(o);
+        }
+        self.heap
+            .alloc(&mut self.s, class, format, fixed, len)
+            .map_err(|_| VmError::OutOfMemory)
+    }
+
+    /// Allocates in old space (classes, symbols, literals).
+    pub(crate) fn alloc_old(
+        &mut self,
+        class: ClassIndex,
+        format: Format,
+        fixed: usize,
+        len: usize,
+    ) -> VmResult<Oop> {
+        self.heap
+            .alloc_old(&mut self.s, class, format, fixed, len)
+            .map_err(|_| VmError::OutOfMemory)
+    }
+
+    /// nil.
+    #[inline(always)]
+    pub(crate) fn nil(&self) -> Oop {
+        self.s.specials.nil
+    }
+
+    /// true or false.
+    #[inline(always)]
+    pub(crate) fn boolean(&self, b: bool) -> Oop {
+        if b {
+            self.s.specials.true_
+        } else {
+            self.s.specials.false_
+        }
+    }
+
+    /// The class index of any Oop (immediates included).
+    #[inline(always)]
+    pub(crate) fn class_of(&self, oop: Oop) -> ClassIndex {
+        self.heap.class_index(oop)
+    }
+
+    /// True when `class` is `ancestor` or inherits from it.
+    pub(crate) fn inherits(&self, mut class: ClassIndex, ancestor: ClassIndex) -> bool {
+        loop {
+            if class == ancestor {
+                return true;
+            }
+            match self.s.class(class).superclass {
+                Some(c) => class = c,
+                None => return false,
+            }
+        }
+    }
+
+    /// A new Array of `len` nils.
+    pub(crate) fn new_array(&mut self, len: usize) -> VmResult<Oop> {
+        let array = ClassIndex(self.s.known.array);
+        self.alloc(array, Format::Indexable, 0, len)
+    }
+
+    /// A new Array holding `items` (which are rooted by the caller through scratch).
+    pub(crate) fn new_array_from_scratch(&mut self, base: usize) -> VmResult<Oop> {
+        let n = self.s.scratch.len() - base;
+        let a = self.new_array(n)?;
+        for i in 0..n {
+            let v = self.s.scratch[base + i];
+            self.heap.store(a, i, v);
+        }
+        self.s.scratch.truncate(base);
+        Ok(a)
+    }
+
+    /// A new String (bytes of `text`).
+    pub(crate) fn new_string(&mut self, text: &[u8]) -> VmResult<Oop> {
+        let class = ClassIndex(self.s.known.string);
+        let s = self.alloc(class, Format::Bytes, 0, text.len())?;
+        self.heap.bytes_mut(s).copy_from_slice(text);
+        Ok(s)
+    }
+
+    /// The bytes of a String or Symbol.
+    pub(crate) fn bytes_of(&self, oop: Oop) -> &[u8] {
+        self.heap.bytes(oop)
+    }
+
+    /// The text of a String or Symbol (lossy for non-UTF-8 bytes).
+    pub(crate) fn text_of(&self, oop: Oop) -> String {
+        String::from_utf8_lossy(self.heap.bytes(oop)).into_owned()
+    }
+
+    /// True for a String or Symbol (or an instance of a subclass of String).
+    pub(crate) fn is_string(&self, oop: Oop) -> bool {
+        oop.is_ptr() && {
+            let c = self.class_of(oop);
+            c.0 == self.s.known.string
+                || c.0 == self.s.known.symbol
+                || self.inherits(c, ClassIndex(self.s.known.string))
+        }
+    }
+
+    /// True for a Symbol.
+    pub(crate) fn is_symbol(&self, oop: Oop) -> bool {
+        oop.is_ptr() && self.class_of(oop).0 == self.s.known.symbol
+    }
+
+    /// True for an Array (or subclass instance with indexed pointer slots).
+    pub(crate) fn is_array(&self, oop: Oop) -> bool {
+        oop.is_ptr()
+            && matches!(
+                self.heap.format(oop),
+                Format::Indexable | Format::FixedIndexable
+            )
+    }
+
+    /// Interns `name`, answering its symbol id.
+    pub(crate) fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.s.symbol_ids.get(name) {
+            return id;
+        }
+        let id = self.s.symbol_names.len() as u32;
+        self.s.symbol_names.push(name.into());
+        self.s.symbol_ids.insert(name.into(), id);
+        self.s.symbol_oops.push(Oop::small_int(0));
+        self.s.global_slot.push(u32::MAX);
+        id
+    }
+
+    /// The name of symbol `id`.
+    pub(crate) fn symbol_name(&self, id: u32) -> &str {
+        &self.s.symbol_names[id as usize]
+    }
+
+    /// The Symbol object of `id` (created on first use, in old space).
+    pub(crate) fn symbol(&mut self, id: u32) -> VmResult<Oop> {
+        let o = self.s.symbol_oops[id as usize];
+        if o.is_ptr() {
+            return Ok(o);
+        }
+        let class = ClassIndex(self.s.known.symbol);
+        let len = self.s.symbol_names[id as usize].len();
+        let sym = self.alloc_old(class, Format::Bytes, 0, len)?;
+        let name = self.s.symbol_names[id as usize].clone();
+        self.heap.bytes_mut(sym).copy_from_slice(name.as_bytes());
+        self.s.symbol_oops[id as usize] = sym;
+        Ok(sym)
+    }
+
+    /// Interns a name and answers its Symbol object.
+    pub(crate) fn symbol_for(&mut self, name: &str) -> VmResult<Oop> {
+        let id = self.intern(name);
+        self.symbol(id)
+    }
+
+    /// The symbol id of a Symbol or String object.
+    pub(crate) fn symbol_id_of(&mut self, oop: Oop) -> u32 {
+        let text = self.text_of(oop);
+        self.intern(&text)
+    }
+
+    /// A Double object: immediate when it fits, else boxed.
+    pub(crate) fn new_double(&mut self, f: f64) -> VmResult<Oop> {
+        if let Some(o) = Oop::try_from_f64(f) {
+            return Ok(o);
+        }
+        let class = ClassIndex(self.s.known.double);
+        let d = self.alloc(class, Format::Words64, 0, 1)?;
+        self.heap.words64_mut(d)[0] = f.to_bits();
+        Ok(d)
+    }
+
+    /// The value of a Double (immediate or boxed), or None.
+    #[inline]
+    pub(crate) fn double_value(&self, oop: Oop) -> Option<f64> {
+        if oop.is_immediate_float() {
+            return Some(oop.as_f64());
+        }
+        if oop.is_ptr() && self.class_of(oop).0 == self.s.known.double {
+            return Some(f64::from_bits(self.heap.words64(oop)[0]));
+        }
+        None
+    }
+
+    /// An Integer from a BigInt: a SmallInteger when it fits, else a LargeInteger
+    /// (class Integer, bytes: sign byte then little-endian magnitude).
+    pub(crate) fn new_integer(&mut self, v: &BigInt) -> VmResult<Oop> {
+        if let Ok(i) = i64::try_from(v) {
+            if let Some(o) = Oop::from_i64(i) {
+                return Ok(o);
+            }
+        }
+        let (sign, mag) = v.to_bytes_le();
+        let class = ClassIndex(self.s.known.integer);
+        let o = self.alloc(class, Format::Bytes, 0, mag.len() + 1)?;
+        let bytes = self.heap.bytes_mut(o);
+        bytes[0] = (sign == num_bigint::Sign::Minus) as u8;
+        bytes[1..].copy_from_slice(&mag);
+        Ok(o)
+    }
+
+    /// An Integer from an i64.
+    pub(crate) fn new_int(&mut self, v: i64) -> VmResult<Oop> {
+        match Oop::from_i64(v) {
+            Some(o) => Ok(o),
+            None => self.new_integer(&BigInt::from(v)),
+        }
+    }
+
+    /// The value of an Integer (small or large), or None.
+    pub(crate) fn integer_value(&self, oop: Oop) -> Option<BigInt> {
+        if oop.is_small_int() {
+            return Some(BigInt::from(oop.as_small_int()));
+        }
+        if oop.is_ptr() && self.class_of(oop).0 == self.s.known.integer {
+            let b = self.heap.bytes(oop);
+            let sign = if b[0] == 1 {
+                num_bigint::Sign::Minus
+            } else {
+                num_bigint::Sign::Plus
+            };
+            return Some(BigInt::from_bytes_le(sign, &b[1..]));
+        }
+        None
+    }
+}

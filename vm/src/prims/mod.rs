@@ -1,0 +1,103 @@
+//! Primitives, grouped by the class that declares them: one module per class, each with
+//! a `(selector, fn)` table for the instance side and one for the class side.
+//! `docs/design/primitives.md` is the contract; [`find`] binds a kernel method declared
+//! `primitive` to its function when the class is loaded.
+//!
+//! A primitive finds its receiver and arguments on the stack (`Vm::peek`), and answers
+//! [`Prim::Value`] (replacing them), [`Prim::Done`] (it arranged the stack itself, e.g.
+//! by pushing a frame or sending), or [`Prim::Fail`] (the engine then sends
+//! `signalFailureOf:receiver:arguments:` to the named exception class).
+
+mod array;
+mod block;
+mod class;
+mod double;
+mod exception;
+mod integer;
+mod object;
+mod string;
+mod system;
+
+use cairn_gc::Oop;
+
+use crate::vm::{Vm, VmResult};
+
+/// What a primitive did.
+pub enum Prim {
+    /// Answer this value.
+    Value(Oop),
+    /// The stack and frames are already arranged.
+    Done,
+    /// Failed: signal the named failure.
+    Fail(Fail),
+}
+
+/// Which exception a failure signals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fail {
+    /// PrimitiveFailed.
+    Primitive,
+    /// SubscriptOutOfBounds.
+    Bounds,
+    /// ZeroDivide.
+    ZeroDivide,
+}
+
+/// A primitive: receives the VM and the argument count.
+pub type PrimFn = fn(&mut Vm, usize) -> VmResult<Prim>;
+
+/// A table of one side of one class.
+pub(crate) type Table = &'static [(&'static str, PrimFn)];
+
+/// (class name, instance side, class side)
+const TABLES: &[(&str, Table, Table)] = &[
+    ("Object", object::INSTANCE, &[]),
+    ("ObjectProtocol", object::PROTOCOL, &[]),
+    ("Class", class::INSTANCE, &[]),
+    ("Method", class::METHOD, &[]),
+    ("Primitive", class::METHOD, &[]),
+    ("Block", block::BLOCK, &[]),
+    ("Block1", block::BLOCK1, &[]),
+    ("Block2", block::BLOCK2, &[]),
+    ("Block3", block::BLOCK3, &[]),
+    ("Exception", exception::INSTANCE, &[]),
+    ("Integer", integer::INSTANCE, integer::CLASS),
+    ("Double", double::INSTANCE, double::CLASS),
+    ("String", string::INSTANCE, string::CLASS),
+    ("Symbol", string::SYMBOL, &[]),
+    ("Array", array::INSTANCE, array::CLASS),
+    ("System", system::INSTANCE, &[]),
+];
+
+/// The primitive `class>>selector` (class side when `meta`), if the engine has it.
+pub fn find(class: &str, meta: bool, selector: &str) -> Option<PrimFn> {
+    let (_, inst, cls) = TABLES.iter().find(|(c, _, _)| *c == class)?;
+    let table = if meta { cls } else { inst };
+    table.iter().find(|(s, _)| *s == selector).map(|(_, f)| *f)
+}
+
+impl Vm {
+    /// The receiver of a primitive with `argc` arguments.
+    #[inline(always)]
+    pub(crate) fn receiver(&self, argc: usize) -> Oop {
+        self.peek(argc)
+    }
+
+    /// Argument `i` (0-based) of a primitive with `argc` arguments.
+    #[inline(always)]
+    pub(crate) fn arg(&self, argc: usize, i: usize) -> Oop {
+        self.peek(argc - 1 - i)
+    }
+}
+
+/// Answers a SmallInteger-or-fail index argument as a usize in 1..=len (0-based result).
+pub(crate) fn index_arg(v: Oop, len: usize) -> Result<usize, Fail> {
+    if !v.is_small_int() {
+        return Err(Fail::Primitive);
+    }
+    let i = v.as_small_int();
+    if i < 1 || i as usize > len {
+        return Err(Fail::Bounds);
+    }
+    Ok(i as usize - 1)
+}

@@ -1,0 +1,128 @@
+//! String and Symbol primitives (byte strings).
+
+use cairn_gc::Oop;
+
+use super::{index_arg, Fail, Prim, Table};
+use crate::vm::{Vm, VmResult};
+
+pub(super) const INSTANCE: Table = &[
+    ("concatenate:", concatenate),
+    ("asSymbol", as_symbol),
+    ("hashcode", hashcode),
+    ("length", length),
+    ("isWhiteSpace", is_white_space),
+    ("isLetters", is_letters),
+    ("isDigits", is_digits),
+    ("=", eq),
+    ("primSubstringFrom:to:", substring),
+    ("charAt:", char_at),
+    ("charCodeAt:", char_code_at),
+];
+
+pub(super) const CLASS: Table = &[("withCharCode:", with_char_code)];
+
+pub(super) const SYMBOL: Table = &[("asString", as_string)];
+
+fn concatenate(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let (a, b) = (vm.receiver(argc), vm.arg(argc, 0));
+    if !vm.is_string(b) {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
+    let mut bytes = vm.bytes_of(a).to_vec();
+    bytes.extend_from_slice(vm.bytes_of(b));
+    Ok(Prim::Value(vm.new_string(&bytes)?))
+}
+
+fn as_symbol(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let r = vm.receiver(argc);
+    if vm.is_symbol(r) {
+        return Ok(Prim::Value(r));
+    }
+    let id = vm.symbol_id_of(r);
+    Ok(Prim::Value(vm.symbol(id)?))
+}
+
+fn as_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let bytes = vm.bytes_of(vm.receiver(argc)).to_vec();
+    Ok(Prim::Value(vm.new_string(&bytes)?))
+}
+
+fn hashcode(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    // FNV-1a over the bytes, kept positive and SmallInteger-sized.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in vm.bytes_of(vm.receiver(argc)) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    Ok(Prim::Value(Oop::small_int((h & 0x3FFF_FFFF) as i64)))
+}
+
+fn length(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    Ok(Prim::Value(Oop::small_int(
+        vm.bytes_of(vm.receiver(argc)).len() as i64,
+    )))
+}
+
+fn all(vm: &mut Vm, argc: usize, f: fn(&u8) -> bool) -> VmResult<Prim> {
+    let b = vm.bytes_of(vm.receiver(argc));
+    let r = !b.is_empty() && b.iter().all(f);
+    Ok(Prim::Value(vm.boolean(r)))
+}
+
+fn is_white_space(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    all(vm, argc, u8::is_ascii_whitespace)
+}
+fn is_letters(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    all(vm, argc, u8::is_ascii_alphabetic)
+}
+fn is_digits(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    all(vm, argc, u8::is_ascii_digit)
+}
+
+fn eq(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let (a, b) = (vm.receiver(argc), vm.arg(argc, 0));
+    let r = a == b || (vm.is_string(b) && vm.bytes_of(a) == vm.bytes_of(b));
+    Ok(Prim::Value(vm.boolean(r)))
+}
+
+fn substring(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let r = vm.receiver(argc);
+    let (s, e) = (vm.arg(argc, 0), vm.arg(argc, 1));
+    if !s.is_small_int() || !e.is_small_int() {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
+    let len = vm.bytes_of(r).len() as i64;
+    let (s, e) = (s.as_small_int(), e.as_small_int());
+    if s < 1 || e > len || e < s - 1 {
+        return Ok(Prim::Fail(Fail::Bounds));
+    }
+    let bytes = vm.bytes_of(r)[(s - 1) as usize..e as usize].to_vec();
+    Ok(Prim::Value(vm.new_string(&bytes)?))
+}
+
+fn char_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let r = vm.receiver(argc);
+    match index_arg(vm.arg(argc, 0), vm.bytes_of(r).len()) {
+        Ok(i) => {
+            let b = [vm.bytes_of(r)[i]];
+            Ok(Prim::Value(vm.new_string(&b)?))
+        }
+        Err(f) => Ok(Prim::Fail(f)),
+    }
+}
+
+fn char_code_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let r = vm.receiver(argc);
+    match index_arg(vm.arg(argc, 0), vm.bytes_of(r).len()) {
+        Ok(i) => Ok(Prim::Value(Oop::small_int(vm.bytes_of(r)[i] as i64))),
+        Err(f) => Ok(Prim::Fail(f)),
+    }
+}
+
+fn with_char_code(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let c = vm.arg(argc, 0);
+    if !c.is_small_int() || !(0..=255).contains(&c.as_small_int()) {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
+    Ok(Prim::Value(vm.new_string(&[c.as_small_int() as u8])?))
+}

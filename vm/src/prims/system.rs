@@ -1,0 +1,161 @@
+//! System primitives: globals, class loading, output, time, exit, GC.
+
+use std::io::Write;
+
+use cairn_gc::Oop;
+
+use super::{Fail, Prim, Table};
+use crate::vm::{Vm, VmError, VmResult};
+
+pub(super) const INSTANCE: Table = &[
+    ("global:", global),
+    ("global:put:", global_put),
+    ("hasGlobal:", has_global),
+    ("load:", load),
+    ("loadFile:", load_file),
+    ("exit:", exit),
+    ("printString:", print_string),
+    ("printNewline", print_newline),
+    ("errorPrint:", error_print),
+    ("errorPrintln:", error_println),
+    ("printStackTrace", print_stack_trace),
+    ("time", time),
+    ("ticks", ticks),
+    ("fullGC", full_gc),
+    ("gcStats", gc_stats),
+];
+
+fn global(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let name = vm.arg(argc, 0);
+    if !vm.is_string(name) {
+        return Ok(Prim::Value(vm.nil()));
+    }
+    let name = vm.text_of(name);
+    let v = vm.load_global(&name)?;
+    Ok(Prim::Value(v.unwrap_or(vm.nil())))
+}
+
+fn global_put(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let (name, value) = (vm.arg(argc, 0), vm.arg(argc, 1));
+    if !vm.is_symbol(name) {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
+    let id = vm.symbol_id_of(name);
+    vm.set_global(id, value);
+    Ok(Prim::Value(value))
+}
+
+fn has_global(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let name = vm.arg(argc, 0);
+    let found = vm.is_string(name) && {
+        let n = vm.text_of(name);
+        vm.global_value(&n).is_some()
+    };
+    Ok(Prim::Value(vm.boolean(found)))
+}
+
+fn load(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let name = vm.arg(argc, 0);
+    if !vm.is_string(name) {
+        return Ok(Prim::Value(vm.nil()));
+    }
+    let n = vm.text_of(name);
+    match vm.load_global(&n) {
+        Ok(v) => Ok(Prim::Value(v.unwrap_or(vm.nil()))),
+        Err(VmError::Compile(m)) => {
+            eprintln!("{m}");
+            Ok(Prim::Value(vm.nil()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn load_file(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let name = vm.arg(argc, 0);
+    if !vm.is_string(name) {
+        return Ok(Prim::Value(vm.nil()));
+    }
+    match std::fs::read(vm.text_of(name)) {
+        Ok(bytes) => Ok(Prim::Value(vm.new_string(&bytes)?)),
+        Err(_) => Ok(Prim::Value(vm.nil())),
+    }
+}
+
+fn exit(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let code = vm.arg(argc, 0);
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    Err(VmError::Exit(if code.is_small_int() {
+        code.as_small_int() as i32
+    } else {
+        1
+    }))
+}
+
+fn write_out(vm: &mut Vm, argc: usize, err: bool, newline: bool) -> VmResult<Prim> {
+    let s = vm.arg(argc, 0);
+    if !vm.is_string(s) {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
+    let bytes = vm.bytes_of(s);
+    if err {
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(bytes);
+        if newline {
+            let _ = e.write_all(b"\n");
+        }
+    } else {
+        let mut o = std::io::stdout().lock();
+        let _ = o.write_all(bytes);
+        if newline {
+            let _ = o.write_all(b"\n");
+        }
+    }
+    Ok(Prim::Value(vm.receiver(argc)))
+}
+
+fn print_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    write_out(vm, argc, false, false)
+}
+
+fn print_newline(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let _ = std::io::stdout().lock().write_all(b"\n");
+    Ok(Prim::Value(vm.receiver(argc)))
+}
+
+fn error_print(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    write_out(vm, argc, true, false)
+}
+
+fn error_println(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    write_out(vm, argc, true, true)
+}
+
+fn print_stack_trace(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    vm.print_stack_trace();
+    Ok(Prim::Value(vm.receiver(argc)))
+}
+
+fn time(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let _ = argc;
+    Ok(Prim::Value(Oop::small_int(
+        vm.start.elapsed().as_millis() as i64
+    )))
+}
+
+fn ticks(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let _ = argc;
+    Ok(Prim::Value(Oop::small_int(
+        vm.start.elapsed().as_micros() as i64 + 1,
+    )))
+}
+
+fn full_gc(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
+    vm.heap.full_collect(&mut vm.s, false);
+    Ok(Prim::Value(vm.s.specials.true_))
+}
+
+fn gc_stats(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
+    let a = vm.new_array(3)?;
+    Ok(Prim::Value(a))
+}

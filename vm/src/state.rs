@@ -1,0 +1,162 @@
+//! Everything the VM holds besides the heap, and the root set the collector scans.
+//!
+//! [`State`] owns every Oop the Rust side keeps: the process stack (every slot below
+//! `sp`), global values, interned symbols, method literals, the special objects, pending
+//! unwind values and scratch roots. It implements [`RootSet`], so an allocation is
+//! `heap.alloc(&mut state, ...)` and nothing else needs registering. Oops are never kept
+//! in Rust locals across an allocation: they are re-read from here.
+
+use std::collections::HashMap;
+
+use cairn_gc::{ClassIndex, Oop, RootSet};
+
+use crate::classes::ClassInfo;
+use crate::interp::frames::Frame;
+use crate::methods::MethodInfo;
+
+/// Number of slots in the process stack.
+pub const STACK_SLOTS: usize = 1 << 22;
+/// Frames allowed before `StackOverflow` is signalled.
+pub const SOFT_FRAME_LIMIT: usize = 100_000;
+/// Frames allowed while a `StackOverflow` is being handled (the reserve zone).
+pub const HARD_FRAME_LIMIT: usize = SOFT_FRAME_LIMIT + 5_000;
+
+/// Objects the VM names directly.
+#[derive(Clone, Copy)]
+pub struct Specials {
+    /// nil.
+    pub nil: Oop,
+    /// true.
+    pub true_: Oop,
+    /// false.
+    pub false_: Oop,
+    /// The `system` global.
+    pub system: Oop,
+}
+
+/// A pending unwind (non-local return, exception return/retry/resume).
+#[derive(Clone, Copy, Debug)]
+pub struct Unwind {
+    /// Frames to keep.
+    pub keep: usize,
+    /// What to do once only `keep` frames remain.
+    pub action: UnwindAction,
+}
+
+/// The end of an unwind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnwindAction {
+    /// Return the value from the (new) top frame.
+    Return,
+    /// Restart the top frame (an `on:do:` frame: `retry`).
+    Restart,
+    /// Replace the top of the top frame's operand stack with the value (`resume:`).
+    Resume,
+}
+
+/// The VM's non-heap state and roots.
+pub struct State {
+    /// The process stack; slots `0..sp` are live.
+    pub stack: Vec<Oop>,
+    /// Next free stack slot.
+    pub sp: usize,
+    /// Activation records.
+    pub frames: Vec<Frame>,
+    /// Serial of the next frame.
+    pub next_serial: u64,
+    /// Interned symbol names, by id.
+    pub symbol_names: Vec<Box<str>>,
+    /// Symbol ids by name.
+    pub symbol_ids: HashMap<Box<str>, u32>,
+    /// Symbol objects by id (SmallInteger 0 until created).
+    pub symbol_oops: Vec<Oop>,
+    /// Global values by slot.
+    pub global_values: Vec<Oop>,
+    /// Whether a global slot is bound.
+    pub global_bound: Vec<bool>,
+    /// Global slot by symbol id (u32::MAX when none).
+    pub global_slot: Vec<u32>,
+    /// Methods and blocks; boxed so pointers to them stay valid.
+    pub methods: Vec<Box<MethodInfo>>,
+    /// Classes by class index (None for unused indices).
+    pub classes: Vec<Option<ClassInfo>>,
+    /// Special objects.
+    pub specials: Specials,
+    /// Pending unwinds, innermost last.
+    pub unwinds: Vec<Unwind>,
+    /// The value each pending unwind carries.
+    pub unwind_values: Vec<Oop>,
+    /// Scratch roots for Rust code that must hold Oops across an allocation.
+    pub scratch: Vec<Oop>,
+    /// Global method lookup cache: (class, selector) -> method index.
+    pub lookup_cache: HashMap<(u32, u32), u32>,
+    /// Well-known class indices.
+    pub known: Known,
+}
+
+/// Class indices the VM needs at run time.
+#[derive(Clone, Copy, Default)]
+pub struct Known {
+    /// Object.
+    pub object: u32,
+    /// Class.
+    pub class: u32,
+    /// Metaclass.
+    pub metaclass: u32,
+    /// Nil.
+    pub nil: u32,
+    /// True.
+    pub true_: u32,
+    /// False.
+    pub false_: u32,
+    /// Integer (also LargeIntegers).
+    pub integer: u32,
+    /// Double (immediate and boxed).
+    pub double: u32,
+    /// String.
+    pub string: u32,
+    /// Symbol.
+    pub symbol: u32,
+    /// Array.
+    pub array: u32,
+    /// Block1, Block2, Block3 (by argument count + 1; index 0 is Block1).
+    pub blocks: [u32; 4],
+    /// Method.
+    pub method: u32,
+    /// Primitive.
+    pub primitive: u32,
+    /// System.
+    pub system: u32,
+    /// Character (0 when the kernel has none).
+    pub character: u32,
+}
+
+impl State {
+    /// The class info at `index`.
+    #[inline(always)]
+    pub fn class(&self, index: ClassIndex) -> &ClassInfo {
+        self.classes[index.index()]
+            .as_ref()
+            .expect("class index in use")
+    }
+}
+
+impl RootSet for State {
+    fn visit_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
+        for slot in &mut self.stack[..self.sp] {
+            visitor(slot);
+        }
+        self.symbol_oops.iter_mut().for_each(&mut *visitor);
+        self.global_values.iter_mut().for_each(&mut *visitor);
+        for m in &mut self.methods {
+            m.literals.iter_mut().for_each(&mut *visitor);
+            visitor(&mut m.heap_object);
+        }
+        let s = &mut self.specials;
+        for o in [&mut s.nil, &mut s.true_, &mut s.false_, &mut s.system] {
+            visitor(o);
+        }
+        self.unwind_values.iter_mut().for_each(&mut *visitor);
+        self.scratch.iter_mut().for_each(&mut *visitor);
+    }
+}

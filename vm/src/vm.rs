@@ -1,0 +1,209 @@
+//! The virtual machine object: heap plus [`State`], bootstrap, and the entry points the
+//! `cairn` command uses ([`Vm::run_program`], [`Vm::eval`]).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
+use std::time::Instant;
+
+use cairn_gc::{ClassIndex, Heap, HeapConfig, Oop};
+
+use crate::state::{Known, Specials, State, SOFT_FRAME_LIMIT, STACK_SLOTS};
+
+/// Why the VM stopped running Smalltalk.
+#[derive(Debug)]
+pub enum VmError {
+    /// `system exit: n` (or an unhandled error, status 1).
+    Exit(i32),
+    /// A compile or class-loading error (exit status 2), already formatted.
+    Compile(String),
+    /// The heap is exhausted.
+    OutOfMemory,
+    /// An internal error the VM cannot turn into a Smalltalk exception.
+    Fatal(String),
+}
+
+impl fmt::Display for VmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VmError::Exit(n) => write!(f, "exit {n}"),
+            VmError::Compile(m) => write!(f, "{m}"),
+            VmError::OutOfMemory => write!(f, "out of memory"),
+            VmError::Fatal(m) => write!(f, "fatal: {m}"),
+        }
+    }
+}
+
+impl VmError {
+    /// The process exit status this error maps to.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            VmError::Exit(n) => *n,
+            VmError::Compile(_) => 2,
+            VmError::OutOfMemory | VmError::Fatal(_) => 1,
+        }
+    }
+}
+
+/// Results inside the VM.
+pub type VmResult<T> = Result<T, VmError>;
+
+/// The Cairn virtual machine.
+pub struct Vm {
+    pub(crate) heap: Heap,
+    pub(crate) s: State,
+    pub(crate) class_path: Vec<PathBuf>,
+    /// Classes being loaded (cycle detection) and names known to be absent.
+    pub(crate) loading: Vec<String>,
+    pub(crate) absent: std::collections::HashSet<String>,
+    pub(crate) frame_limit: usize,
+    pub(crate) interrupt: Arc<AtomicU32>,
+    pub(crate) start: Instant,
+    pub(crate) next_class_index: u32,
+    pub(crate) rng: u64,
+    /// Class indices reserved by name (class, metaclass).
+    pub(crate) reserved: HashMap<String, (ClassIndex, ClassIndex)>,
+    /// Instance variables of class `Class` (the fields every class object has).
+    pub(crate) class_instance_fields: Vec<String>,
+    /// Class indices by the identity hash of their class object.
+    pub(crate) class_by_hash: HashMap<u32, Vec<u32>>,
+}
+
+impl Vm {
+    /// A VM with the given class path (searched before the embedded kernel), booted:
+    /// the core kernel classes are loaded.
+    pub fn new(class_path: Vec<PathBuf>) -> VmResult<Vm> {
+        let config = HeapConfig::default().with_env();
+        let heap = Heap::new(config)
+            .map_err(|e| VmError::Fatal(format!("cannot create the heap: {e:?}")))?;
+        let zero = Oop::small_int(0);
+        let next_class_index = heap.class_table_len().max(ClassIndex::FIRST_FREE.index()) as u32;
+        let mut vm = Vm {
+            heap,
+            s: State {
+                stack: vec![zero; STACK_SLOTS],
+                sp: 0,
+                frames: Vec::with_capacity(1024),
+                next_serial: 1,
+                symbol_names: Vec::new(),
+                symbol_ids: HashMap::new(),
+                symbol_oops: Vec::new(),
+                global_values: Vec::new(),
+                global_bound: Vec::new(),
+                global_slot: Vec::new(),
+                methods: Vec::new(),
+                classes: Vec::new(),
+                specials: Specials {
+                    nil: zero,
+                    true_: zero,
+                    false_: zero,
+                    system: zero,
+                },
+                unwinds: Vec::new(),
+                unwind_values: Vec::new(),
+                scratch: Vec::new(),
+                lookup_cache: HashMap::new(),
+                known: Known::default(),
+            },
+            class_path,
+            loading: Vec::new(),
+            absent: Default::default(),
+            frame_limit: SOFT_FRAME_LIMIT,
+            interrupt: Arc::new(AtomicU32::new(0)),
+            start: Instant::now(),
+            next_class_index,
+            rng: 0x2545_F491_4F6C_DD1D,
+            reserved: HashMap::new(),
+            class_instance_fields: Vec::new(),
+            class_by_hash: HashMap::new(),
+        };
+        vm.bootstrap()?;
+        Ok(vm)
+    }
+
+    /// Binds (or rebinds) global `name`.
+    pub(crate) fn set_global(&mut self, id: u32, value: Oop) {
+        let slot = self.s.global_slot[id as usize];
+        if slot == u32::MAX {
+            self.s.global_slot[id as usize] = self.s.global_values.len() as u32;
+            self.s.global_values.push(value);
+            self.s.global_bound.push(true);
+        } else {
+            self.s.global_values[slot as usize] = value;
+            self.s.global_bound[slot as usize] = true;
+        }
+    }
+
+    /// Runs a program the SOM way: `system initialize: #('ClassName' args...)`.
+    pub fn run_program(&mut self, args: &[String]) -> VmResult<()> {
+        let base = self.s.scratch.len();
+        for a in args {
+            let s = self.new_string(a.as_bytes())?;
+            self.s.scratch.push(s);
+        }
+        let array = self.new_array_from_scratch(base)?;
+        let system = self.s.specials.system;
+        self.push(system);
+        self.push(array);
+        let sel = self.intern("initialize:");
+        self.call(sel, 1)?;
+        Ok(())
+    }
+
+    /// Sends `selector` to the receiver and arguments already pushed and runs to
+    /// completion; answers the result.
+    pub(crate) fn call(&mut self, selector: u32, argc: usize) -> VmResult<Oop> {
+        let base = self.s.frames.len();
+        self.send_selector(selector, argc)?;
+        if self.s.frames.len() > base {
+            self.run(base)
+        } else {
+            Ok(self.pop())
+        }
+    }
+
+    /// Evaluates `source` (statements) and answers the printString of its value.
+    pub fn eval(&mut self, source: &str) -> VmResult<String> {
+        let body = crate::syntax::parse_expression(source, "<eval>")
+            .map_err(|e| VmError::Compile(e.to_string()))?;
+        let code = crate::compiler::compile_doit(&body, "<eval>")
+            .map_err(|e| VmError::Compile(e.to_string()))?;
+        let nil_class = ClassIndex(self.s.known.nil);
+        let index = self.install_code(&code, nil_class, "<eval>".into(), None)?;
+        let nil = self.nil();
+        self.push(nil);
+        let base = self.s.frames.len();
+        self.invoke(index, 0)?;
+        let value = if self.s.frames.len() > base {
+            self.run(base)?
+        } else {
+            self.pop()
+        };
+        self.push(value);
+        let mut sel = self.intern("printString");
+        if self.lookup(self.class_of(value), sel).is_none() {
+            sel = self.intern("asString");
+        }
+        let s = self.call(sel, 0)?;
+        if self.is_string(s) {
+            Ok(self.text_of(s))
+        } else {
+            Err(VmError::Fatal("printString did not answer a String".into()))
+        }
+    }
+
+    /// Reports an error the way the `cairn` command does: message and, for runtime
+    /// errors, the Smalltalk stack, on stderr.
+    pub fn report(&self, err: &VmError) {
+        match err {
+            VmError::Exit(_) => {}
+            VmError::Compile(m) => eprintln!("{m}"),
+            other => {
+                eprintln!("{other}");
+                self.print_stack_trace();
+            }
+        }
+    }
+}
