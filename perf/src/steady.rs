@@ -108,7 +108,7 @@ pub fn warm_up(xs: &[f64], start: usize, steady_median: f64) -> WarmUp {
     let w = &xs[..start.min(xs.len())];
     WarmUp {
         iterations: w.len(),
-        time: w.iter().sum(),
+        time: w.iter().fold(0.0, |a, x| a + x),
         excess: w.iter().map(|x| (x - steady_median).max(0.0)).sum(),
     }
 }
