@@ -135,6 +135,28 @@ pub fn compare(a: &RunResults, b: &RunResults, threshold: f64) -> Result<Compari
     })
 }
 
+/// The results of one VM of a run, as a run of its own (to compare two VMs that ran
+/// interleaved in one run, so that machine load hit both alike).
+pub fn only_vm(run: &RunResults, label: &str) -> Result<RunResults, String> {
+    let vm = run.vms.iter().find(|v| v.label == label).ok_or_else(|| {
+        let labels: Vec<&str> = run.vms.iter().map(|v| v.label.as_str()).collect();
+        format!(
+            "no VM labelled `{label}` in the run (it has: {})",
+            labels.join(", ")
+        )
+    })?;
+    Ok(RunResults {
+        vms: vec![vm.clone()],
+        results: run
+            .results
+            .iter()
+            .filter(|r| r.vm == label)
+            .cloned()
+            .collect(),
+        ..run.clone()
+    })
+}
+
 /// The comparison as a table.
 pub fn table(c: &Comparison, threshold: f64) -> String {
     let fmt = |e: &Estimate| format!("{:.3} [{:.3}, {:.3}]", e.value, e.low, e.high);
@@ -263,6 +285,22 @@ mod tests {
         assert!(table(&c, 0.05).contains("REGRESSION"));
         // With a 50% threshold the same slowdown is only "slower".
         assert!(!compare(&a, &b, 0.5).unwrap().has_regression());
+    }
+
+    #[test]
+    fn two_vms_of_one_run_compare() {
+        let mut both = run("a", &[("A", 1000.0)], 1);
+        let b = run("b", &[("A", 1500.0)], 2);
+        both.vms.extend(b.vms);
+        both.results.extend(b.results);
+        let c = compare(
+            &only_vm(&both, "a").unwrap(),
+            &only_vm(&both, "b").unwrap(),
+            0.05,
+        )
+        .unwrap();
+        assert!(c.has_regression());
+        assert!(only_vm(&both, "c").unwrap_err().contains("a, b"));
     }
 
     #[test]

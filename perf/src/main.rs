@@ -1,6 +1,6 @@
 //! The `cairn-perf` command: argument parsing and output files; the work is in the library.
 
-use cairn_perf::compare::{compare, table};
+use cairn_perf::compare::{compare, only_vm, table};
 use cairn_perf::results::RunResults;
 use cairn_perf::run::{run, RunOptions};
 use cairn_perf::suite::Suite;
@@ -53,12 +53,19 @@ enum Cmd {
         #[arg(long)]
         timeout: Option<u64>,
     },
-    /// Compare two results files; exit 1 when a benchmark got slower beyond the threshold.
+    /// Compare two results files (or two VMs of one run); exit 1 when a benchmark got
+    /// slower beyond the threshold.
     Compare {
         /// Baseline results.json.
         a: PathBuf,
-        /// New results.json.
-        b: PathBuf,
+        /// New results.json (default: the same file as A, with --vm-a and --vm-b).
+        b: Option<PathBuf>,
+        /// Take the baseline from this VM's results.
+        #[arg(long)]
+        vm_a: Option<String>,
+        /// Take the new side from this VM's results.
+        #[arg(long)]
+        vm_b: Option<String>,
         /// Slowdown (percent) that counts as a regression when the whole 95% interval exceeds it.
         #[arg(long, default_value_t = 5.0)]
         threshold: f64,
@@ -88,7 +95,13 @@ fn main() -> ExitCode {
             &only,
             timeout,
         ),
-        Cmd::Compare { a, b, threshold } => cmd_compare(&a, &b, threshold),
+        Cmd::Compare {
+            a,
+            b,
+            vm_a,
+            vm_b,
+            threshold,
+        } => cmd_compare(&a, b.as_deref(), vm_a, vm_b, threshold),
     };
     result.unwrap_or_else(|e| {
         eprintln!("cairn-perf: {e}");
@@ -196,8 +209,26 @@ fn cmd_run(
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_compare(a: &Path, b: &Path, threshold_pct: f64) -> Result<ExitCode, String> {
-    let (ra, rb) = (RunResults::load(a)?, RunResults::load(b)?);
+fn cmd_compare(
+    a: &Path,
+    b: Option<&Path>,
+    vm_a: Option<String>,
+    vm_b: Option<String>,
+    threshold_pct: f64,
+) -> Result<ExitCode, String> {
+    let ra = RunResults::load(a)?;
+    let rb = match b {
+        Some(b) => RunResults::load(b)?,
+        None if vm_a.is_none() || vm_b.is_none() => {
+            return Err("compare with one file needs --vm-a and --vm-b".into());
+        }
+        None => ra.clone(),
+    };
+    let pick = |r: RunResults, vm: &Option<String>| match vm {
+        Some(label) => only_vm(&r, label),
+        None => Ok(r),
+    };
+    let (ra, rb) = (pick(ra, &vm_a)?, pick(rb, &vm_b)?);
     let t = threshold_pct / 100.0;
     let c = compare(&ra, &rb, t)?;
     print!("{}", table(&c, t));
