@@ -8,11 +8,13 @@
 //!
 //! Reading order: [`suite`] and [`vm`] (what runs), [`child`] and [`output`] (running one
 //! process and reading it), [`steady`] and [`stats`] (the statistics), [`results`] (the
-//! JSON file), then [`run`], [`report`], [`plot`] and [`compare`] (the commands).
+//! JSON file), then [`run`], [`report`], [`plot`] and [`compare`] (the commands), and [`iai`]
+//! (instruction-count baselines of the iai-callgrind benches).
 #![deny(unreachable_pub)]
 
 pub mod child;
 pub mod compare;
+pub mod iai;
 pub mod output;
 pub mod plot;
 pub mod report;

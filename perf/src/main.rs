@@ -70,6 +70,22 @@ enum Cmd {
         #[arg(long, default_value_t = 5.0)]
         threshold: f64,
     },
+    /// Check iai-callgrind instruction counts against a committed baseline; exit 1 when
+    /// one rose by more than the tolerance.
+    IaiCheck {
+        /// The baseline file.
+        #[arg(default_value = "benches/iai-baseline.txt")]
+        baseline: PathBuf,
+        /// The runner's output (`cargo bench -p cairn-benches --bench iai_vm`); default stdin.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Allowed rise, percent.
+        #[arg(long, default_value_t = 2.0)]
+        tolerance: f64,
+        /// Write the measured counts as the new baseline instead of checking.
+        #[arg(long)]
+        update: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -233,6 +249,48 @@ fn cmd_compare(
     let c = compare(&ra, &rb, t)?;
     print!("{}", table(&c, t));
     Ok(if c.has_regression() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn cmd_iai(
+    baseline: &Path,
+    output: Option<&Path>,
+    tolerance_pct: f64,
+    update: bool,
+) -> Result<ExitCode, String> {
+    use cairn_perf::iai;
+    use std::io::Read;
+    let text = match output {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| format!("stdin: {e}"))?;
+            s
+        }
+    };
+    let measured = iai::parse_runner_output(&text);
+    if measured.is_empty() {
+        return Err("no `Instructions:` counts in the runner output".into());
+    }
+    if update {
+        std::fs::write(baseline, iai::render_baseline(&measured))
+            .map_err(|e| format!("{}: {e}", baseline.display()))?;
+        println!("wrote {} counts to {}", measured.len(), baseline.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let base_text =
+        std::fs::read_to_string(baseline).map_err(|e| format!("{}: {e}", baseline.display()))?;
+    let base =
+        iai::parse_baseline(&base_text).map_err(|e| format!("{}: {e}", baseline.display()))?;
+    let t = tolerance_pct / 100.0;
+    let checks = iai::check(&base, &measured, t);
+    print!("{}", iai::table(&checks, t));
+    Ok(if checks.iter().any(|c| c.regression) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
