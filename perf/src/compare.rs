@@ -9,8 +9,8 @@
 //! - `same`: the interval contains 1.
 
 use crate::report::render;
-use crate::results::{pooled_steady, RunResults};
-use crate::stats::{bootstrap_ratios, Estimate};
+use crate::results::{steady_groups, RunResults};
+use crate::stats::{bootstrap_ratios, median, pooled, Estimate};
 
 /// What a comparison of one benchmark concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,8 +98,8 @@ pub fn compare(a: &RunResults, b: &RunResults, threshold: f64) -> Result<Compari
             format!("{}@{}", ra.benchmark, ra.vm)
         };
         let (sa, sb) = (
-            pooled_steady(&ra.invocations),
-            rb.map(|rb| pooled_steady(&rb.invocations))
+            steady_groups(&ra.invocations),
+            rb.map(|rb| steady_groups(&rb.invocations))
                 .unwrap_or_default(),
         );
         if sa.is_empty() || sb.is_empty() {
@@ -112,7 +112,7 @@ pub fn compare(a: &RunResults, b: &RunResults, threshold: f64) -> Result<Compari
     if names.is_empty() {
         return Err("the two runs have no benchmark in common".into());
     }
-    let pairs: Vec<(&[f64], &[f64])> = samples
+    let pairs: Vec<(&[Vec<f64>], &[Vec<f64>])> = samples
         .iter()
         .map(|(x, y)| (x.as_slice(), y.as_slice()))
         .collect();
@@ -123,7 +123,7 @@ pub fn compare(a: &RunResults, b: &RunResults, threshold: f64) -> Result<Compari
         .zip(&samples)
         .map(|((name, ratio), (sa, sb))| Row {
             name,
-            medians: (crate::stats::median(sa), crate::stats::median(sb)),
+            medians: (median(&pooled(sa)), median(&pooled(sb))),
             ratio,
             verdict: Verdict::of(&ratio, threshold),
         })

@@ -118,6 +118,12 @@ fn main() -> ExitCode {
             vm_b,
             threshold,
         } => cmd_compare(&a, b.as_deref(), vm_a, vm_b, threshold),
+        Cmd::IaiCheck {
+            baseline,
+            output,
+            tolerance,
+            update,
+        } => cmd_iai(&baseline, output.as_deref(), tolerance, update),
     };
     result.unwrap_or_else(|e| {
         eprintln!("cairn-perf: {e}");

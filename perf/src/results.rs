@@ -3,7 +3,7 @@
 //! a results file is self-contained.
 
 use crate::output::GcStats;
-use crate::stats::{bootstrap_median, cv, median, Estimate};
+use crate::stats::{bootstrap_median_groups, cv, median, pooled, Estimate};
 use crate::steady::{warm_up, Steady, WarmUp};
 use serde::{Deserialize, Serialize};
 
@@ -97,12 +97,13 @@ pub struct Summary {
     pub gc_share: Option<f64>,
 }
 
-/// Steady-state samples of all successful invocations, pooled.
-pub fn pooled_steady(invocations: &[Invocation]) -> Vec<f64> {
+/// Steady-state samples of each successful invocation (one group per process).
+pub fn steady_groups(invocations: &[Invocation]) -> Vec<Vec<f64>> {
     invocations
         .iter()
         .filter(|i| i.error.is_none())
-        .flat_map(Invocation::steady_samples)
+        .map(Invocation::steady_samples)
+        .filter(|g| !g.is_empty())
         .collect()
 }
 
@@ -110,11 +111,12 @@ pub fn pooled_steady(invocations: &[Invocation]) -> Vec<f64> {
 pub fn summarise(invocations: &[Invocation]) -> Option<Summary> {
     let ok: Vec<&Invocation> = invocations.iter().filter(|i| i.error.is_none()).collect();
     let first = ok.first()?;
-    let samples = pooled_steady(invocations);
+    let groups = steady_groups(invocations);
+    let samples = pooled(&groups);
     if samples.is_empty() {
         return None;
     }
-    let est = bootstrap_median(&samples);
+    let est = bootstrap_median_groups(&groups);
     let series: Vec<f64> = first.iterations_us.iter().map(|&x| x as f64).collect();
     let shares: Vec<f64> = ok
         .iter()
@@ -178,7 +180,7 @@ mod tests {
         assert_eq!(s.warm_up.time, 1000.0);
         assert_eq!(s.warm_up.excess, 700.0);
         assert!(s.steady_reached);
-        assert_eq!(pooled_steady(&invs).len(), 7 + 8);
+        assert_eq!(pooled(&steady_groups(&invs)).len(), 7 + 8);
         assert!(summarise(&[inv(&[5; 5], Some("x"))]).is_none());
     }
 }

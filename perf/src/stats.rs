@@ -3,6 +3,12 @@
 //!
 //! The bootstrap uses its own small seeded generator (SplitMix64), so that the same
 //! samples always give the same interval: a report and a re-run of `compare` agree.
+//!
+//! Samples come in groups, one per VM process (invocation). Iterations of one process
+//! share its fate (its heap layout, the load of the machine while it ran), so with
+//! several groups the bootstrap is hierarchical: it resamples the groups, then the
+//! iterations within each chosen group. With one group it resamples iterations only, and
+//! the interval then says nothing about the variation between processes.
 
 /// Fixed seed of every bootstrap, so results are reproducible.
 pub const BOOTSTRAP_SEED: u64 = 0x00C4_1124_5EED_0001;
@@ -122,10 +128,23 @@ pub fn geomean(xs: &[f64]) -> f64 {
     (xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp()
 }
 
-/// One bootstrap resample of `xs` (drawn with replacement) into `out`.
-fn resample_into(rng: &mut Rng, xs: &[f64], out: &mut Vec<f64>) {
+/// One bootstrap resample of `groups` into `out`: groups drawn with replacement (when
+/// there are several), then iterations within each drawn group.
+fn resample_into(rng: &mut Rng, groups: &[Vec<f64>], out: &mut Vec<f64>) {
     out.clear();
-    out.extend((0..xs.len()).map(|_| xs[rng.below(xs.len())]));
+    for k in 0..groups.len() {
+        let g = if groups.len() == 1 {
+            &groups[k]
+        } else {
+            &groups[rng.below(groups.len())]
+        };
+        out.extend((0..g.len()).map(|_| g[rng.below(g.len())]));
+    }
+}
+
+/// All samples of `groups`, pooled.
+pub fn pooled(groups: &[Vec<f64>]) -> Vec<f64> {
+    groups.iter().flatten().copied().collect()
 }
 
 /// Percentile interval of bootstrap replicates.
@@ -142,21 +161,26 @@ fn percentile_interval(value: f64, mut replicates: Vec<f64>) -> Estimate {
 
 /// The median of `xs` with a percentile-bootstrap 95% confidence interval.
 pub fn bootstrap_median(xs: &[f64]) -> Estimate {
+    bootstrap_median_groups(&[xs.to_vec()])
+}
+
+/// The median of the pooled `groups` with a (hierarchical) bootstrap 95% interval.
+pub fn bootstrap_median_groups(groups: &[Vec<f64>]) -> Estimate {
     let mut rng = Rng::new(BOOTSTRAP_SEED);
-    let mut buf = Vec::with_capacity(xs.len());
+    let mut buf = Vec::new();
     let reps = (0..BOOTSTRAP_RESAMPLES)
         .map(|_| {
-            resample_into(&mut rng, xs, &mut buf);
+            resample_into(&mut rng, groups, &mut buf);
             median(&buf)
         })
         .collect();
-    percentile_interval(median(xs), reps)
+    percentile_interval(median(&pooled(groups)), reps)
 }
 
 /// Ratios `median(b) / median(a)` for several benchmarks, each with a bootstrap
 /// interval, and the geometric mean of the ratios with its own interval (every
 /// resample draws all benchmarks afresh and takes the geomean of their ratios).
-pub fn bootstrap_ratios(pairs: &[(&[f64], &[f64])]) -> (Vec<Estimate>, Estimate) {
+pub fn bootstrap_ratios(pairs: &[(&[Vec<f64>], &[Vec<f64>])]) -> (Vec<Estimate>, Estimate) {
     let mut rng = Rng::new(BOOTSTRAP_SEED);
     let (mut ba, mut bb) = (Vec::new(), Vec::new());
     let mut per_bench: Vec<Vec<f64>> = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); pairs.len()];
@@ -171,7 +195,10 @@ pub fn bootstrap_ratios(pairs: &[(&[f64], &[f64])]) -> (Vec<Estimate>, Estimate)
         }
         geo.push(geomean(&ratios));
     }
-    let values: Vec<f64> = pairs.iter().map(|(a, b)| median(b) / median(a)).collect();
+    let values: Vec<f64> = pairs
+        .iter()
+        .map(|(a, b)| median(&pooled(b)) / median(&pooled(a)))
+        .collect();
     let estimates = values
         .iter()
         .zip(per_bench)
@@ -242,6 +269,7 @@ mod tests {
         let a = noisy(50, 100.0, 5.0, 3);
         let same = noisy(50, 100.0, 5.0, 4);
         let slow = noisy(50, 130.0, 5.0, 5);
+        let (a, same, slow) = (vec![a], vec![same], vec![slow]);
         let (est, geo) = bootstrap_ratios(&[(&a, &same), (&a, &slow)]);
         // Same distribution: the interval stays close to 1 (it may just miss 1 by chance,
         // which is why `compare` has a threshold).
@@ -251,6 +279,25 @@ mod tests {
         let expected_geo = (est[0].value * est[1].value).sqrt();
         assert!((geo.value - expected_geo).abs() < 1e-12);
         assert!(geo.low < geo.value && geo.value < geo.high);
+    }
+
+    #[test]
+    fn groups_widen_the_interval_when_processes_differ() {
+        // Three processes whose levels differ by 10%: iteration-level resampling of the
+        // pooled data gives a narrow interval, the hierarchical one a wide one.
+        let groups = vec![
+            noisy(20, 100.0, 1.0, 6),
+            noisy(20, 110.0, 1.0, 7),
+            noisy(20, 120.0, 1.0, 8),
+        ];
+        let flat = bootstrap_median(&pooled(&groups));
+        let hier = bootstrap_median_groups(&groups);
+        assert_eq!(flat.value, hier.value);
+        assert!(
+            hier.high - hier.low > 2.0 * (flat.high - flat.low),
+            "{flat:?} {hier:?}"
+        );
+        assert!(hier.low <= 101.0 && hier.high >= 119.0, "{hier:?}");
     }
 
     #[test]

@@ -205,3 +205,42 @@ fn bad_arguments_are_errors_not_panics() {
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn iai_check_passes_on_baseline_and_fails_on_a_rise() {
+    let dir = suite("iai");
+    let out = |n: u64| {
+        format!("iai_vm::programs::eval fib:program(6)\n  Instructions:  {n}|N/A  (*********)\n")
+    };
+    std::fs::write(dir.join("run1.txt"), out(100_000)).unwrap();
+    std::fs::write(dir.join("run2.txt"), out(101_000)).unwrap();
+    std::fs::write(dir.join("run3.txt"), out(103_000)).unwrap();
+    let base = dir.join("baseline.txt");
+    let iai = |run: &str, extra: &[&str]| {
+        perf()
+            .arg("iai-check")
+            .arg(&base)
+            .arg("--output")
+            .arg(dir.join(run))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(iai("run1.txt", &["--update"]).status.success());
+    assert!(std::fs::read_to_string(&base)
+        .unwrap()
+        .contains("iai_vm::programs::eval fib:program(6) 100000"));
+    assert_eq!(
+        iai("run2.txt", &[]).status.code(),
+        Some(0),
+        "+1% is within 2%"
+    );
+    let bad = iai("run3.txt", &[]);
+    assert_eq!(bad.status.code(), Some(1), "+3% is a regression");
+    assert!(text(&bad.stdout).contains("REGRESSION"));
+    assert_eq!(
+        iai("run3.txt", &["--tolerance", "5"]).status.code(),
+        Some(0)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
