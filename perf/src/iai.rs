@@ -51,6 +51,21 @@ pub fn parse_runner_output(text: &str) -> Counts {
     counts
 }
 
+/// Each benchmark's smallest count over several runs. Counts of one binary vary between
+/// processes only through effects that add work (hash-table probe lengths under
+/// per-process random hash seeds, for one), so the minimum is the steadier figure.
+pub fn min_counts(runs: &[Counts]) -> Counts {
+    let mut out = Counts::new();
+    for run in runs {
+        for (id, &n) in run {
+            out.entry(id.clone())
+                .and_modify(|m: &mut u64| *m = (*m).min(n))
+                .or_insert(n);
+        }
+    }
+    out
+}
+
 /// Parses a baseline file.
 pub fn parse_baseline(text: &str) -> Result<Counts, String> {
     let mut counts = Counts::new();
@@ -181,6 +196,20 @@ Iai-Callgrind result: Ok. 3 without regressions; 0 regressed; 3 benchmarks finis
         assert_eq!(c["iai_vm::programs::eval send_mono:program(0)"], 1000);
         assert_eq!(c["iai_vm::programs::eval fib:program(6)"], 5000);
         assert_eq!(c["iai_vm::front::parse kernel:kernel_sources()"], 777777);
+    }
+
+    #[test]
+    fn minimum_over_runs() {
+        let a: Counts = [("x".to_string(), 10), ("y".to_string(), 5)].into();
+        let b: Counts = [("x".to_string(), 8), ("z".to_string(), 1)].into();
+        let m = min_counts(&[a, b]);
+        let want: Counts = [
+            ("x".to_string(), 8),
+            ("y".to_string(), 5),
+            ("z".to_string(), 1),
+        ]
+        .into();
+        assert_eq!(m, want);
     }
 
     #[test]

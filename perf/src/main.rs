@@ -76,9 +76,10 @@ enum Cmd {
         /// The baseline file.
         #[arg(default_value = "benches/iai-baseline.txt")]
         baseline: PathBuf,
-        /// The runner's output (`cargo bench -p cairn-benches --bench iai_vm`); default stdin.
+        /// The runner's output (`cargo bench -p cairn-benches --bench iai_vm`); default
+        /// stdin. Repeatable: each benchmark's smallest count over the files is used.
         #[arg(long)]
-        output: Option<PathBuf>,
+        output: Vec<PathBuf>,
         /// Allowed rise, percent.
         #[arg(long, default_value_t = 2.0)]
         tolerance: f64,
@@ -123,7 +124,7 @@ fn main() -> ExitCode {
             output,
             tolerance,
             update,
-        } => cmd_iai(&baseline, output.as_deref(), tolerance, update),
+        } => cmd_iai(&baseline, &output, tolerance, update),
     };
     result.unwrap_or_else(|e| {
         eprintln!("cairn-perf: {e}");
@@ -263,23 +264,25 @@ fn cmd_compare(
 
 fn cmd_iai(
     baseline: &Path,
-    output: Option<&Path>,
+    outputs: &[PathBuf],
     tolerance_pct: f64,
     update: bool,
 ) -> Result<ExitCode, String> {
     use cairn_perf::iai;
     use std::io::Read;
-    let text = match output {
-        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
-        None => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| format!("stdin: {e}"))?;
-            s
-        }
-    };
-    let measured = iai::parse_runner_output(&text);
+    let mut texts = Vec::new();
+    for p in outputs {
+        texts.push(std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?);
+    }
+    if outputs.is_empty() {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("stdin: {e}"))?;
+        texts.push(s);
+    }
+    let runs: Vec<iai::Counts> = texts.iter().map(|t| iai::parse_runner_output(t)).collect();
+    let measured = iai::min_counts(&runs);
     if measured.is_empty() {
         return Err("no `Instructions:` counts in the runner output".into());
     }
