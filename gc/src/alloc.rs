@@ -152,11 +152,12 @@ impl Heap {
         self.old.alloc(bytes, room >= self.old.segment_bytes)
     }
 
-    /// Runs a full collection when old space has grown past its threshold.
+    /// Runs a full collection when old space has grown past its threshold, compacting
+    /// when the heap is over its maximum size (scavenges may tenure past it).
     pub(crate) fn collect_if_needed(&mut self, roots: &mut dyn RootSet) {
-        if self.old.used() + self.old.large_bytes() > self.next_full_at
-            || self.heap_bytes() > self.config.max_heap_bytes
-        {
+        if self.heap_bytes() > self.config.max_heap_bytes {
+            self.full_collect(roots, true);
+        } else if self.old.used() + self.old.large_bytes() > self.next_full_at {
             self.full_collect(roots, false);
         }
     }
@@ -164,7 +165,7 @@ impl Heap {
     fn stress_collect(&mut self, roots: &mut dyn RootSet) {
         self.stress_collections += 1;
         match self.stress_collections % 8 {
-            0 => self.full_collect(roots, self.stress_collections % 16 == 0),
+            0 => self.full_collect(roots, self.stress_collections.is_multiple_of(16)),
             _ => self.scavenge(roots),
         }
     }

@@ -69,7 +69,7 @@ impl HeapConfig {
         if self.nursery_bytes < 64 << 10 {
             return bad("nursery_bytes must be at least 64 KiB");
         }
-        if self.old_segment_bytes < 64 << 10 || self.old_segment_bytes % 4096 != 0 {
+        if self.old_segment_bytes < 64 << 10 || !self.old_segment_bytes.is_multiple_of(4096) {
             return bad("old_segment_bytes must be a multiple of 4096 and at least 64 KiB");
         }
         if self.large_object_bytes < 64 || self.large_object_bytes > self.old_segment_bytes / 2 {

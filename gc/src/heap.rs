@@ -185,6 +185,16 @@ impl Heap {
         std::mem::take(&mut self.finalized)
     }
 
+    /// The objects waiting in the finalization queue (diagnostics; not removed).
+    pub fn finalization_queue(&self) -> &[Oop] {
+        &self.finalized
+    }
+
+    /// Number of objects registered for finalization and not yet queued.
+    pub fn finalizable_count(&self) -> usize {
+        self.finalizable.len()
+    }
+
     /// Spaces' occupancy now.
     pub fn occupancy(&self) -> Occupancy {
         let (s0, top) = self.nursery.active_survivor();

@@ -230,11 +230,10 @@ pub(crate) fn walk_segment(start: usize, end: usize, f: &mut impl FnMut(usize)) 
     while p < end {
         // SAFETY: `p` is the first word of an object or chunk: segments are walkable.
         let addr = unsafe { object::header_addr_from_start(p) };
-        // SAFETY: `addr` is that object's header.
-        let h = unsafe { object::header(addr) };
+        // SAFETY: `addr` is that object's header (and prefix, if any).
+        let end = unsafe { object::end_of(addr, object::header(addr)) };
+        // The extent is read before `f`, which may move or overwrite the object.
         f(addr);
-        // SAFETY: as above. The size comes from the header read before `f`, so `f` may
-        // rewrite flags in the header.
-        p = object::start_of(addr, h) + unsafe { object::total_bytes(addr, h) };
+        p = end;
     }
 }

@@ -231,6 +231,8 @@ bytecodes! {
     /// If frame slot `n` holds a SmallInteger, increment it and skip the next `skip`
     /// bytes (the generic `n := n + 1` sequence that follows, run otherwise).
     IncLocal = 45 (n: u8, skip: u8);
+    /// `/` (truncated integer quotient) with a SmallInteger fast path.
+    Quo = 46 (site: u16);
 }
 
 /// The opcode that gives a fast path to `selector` with one argument, if any.
@@ -246,7 +248,8 @@ pub fn special_binary(selector: &str) -> Option<fn(u16) -> Instr> {
         "=" => |site| Instr::Eq { site },
         "~=" | "<>" => |site| Instr::Ne { site },
         "//" => |site| Instr::IntDiv { site },
-        "\\\\" => |site| Instr::Mod { site },
+        "\\\\" | "%" => |site| Instr::Mod { site },
+        "/" => |site| Instr::Quo { site },
         "&" | "bitAnd:" => |site| Instr::BitAnd { site },
         _ => return None,
     })
@@ -284,7 +287,8 @@ impl Instr {
             | Instr::Ne { site }
             | Instr::IntDiv { site }
             | Instr::Mod { site }
-            | Instr::BitAnd { site } => Some(site),
+            | Instr::BitAnd { site }
+            | Instr::Quo { site } => Some(site),
             _ => None,
         }
     }

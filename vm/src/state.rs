@@ -14,8 +14,10 @@ use crate::classes::ClassInfo;
 use crate::interp::frames::Frame;
 use crate::methods::MethodInfo;
 
-/// Number of slots in the process stack.
-pub const STACK_SLOTS: usize = 1 << 22;
+/// Most slots the process stack may grow to.
+pub const STACK_SLOTS: usize = 1 << 23;
+/// Slots the process stack starts with (it grows on demand).
+pub const INITIAL_STACK_SLOTS: usize = 1 << 14;
 /// Frames allowed before `StackOverflow` is signalled.
 pub const SOFT_FRAME_LIMIT: usize = 100_000;
 /// Frames allowed while a `StackOverflow` is being handled (the reserve zone).

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use cairn_gc::{ClassIndex, Heap, HeapConfig, Oop};
 
-use crate::state::{Known, Specials, State, SOFT_FRAME_LIMIT, STACK_SLOTS};
+use crate::state::{Known, Specials, State, INITIAL_STACK_SLOTS, SOFT_FRAME_LIMIT};
 
 /// Why the VM stopped running Smalltalk.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ impl Vm {
         let mut vm = Vm {
             heap,
             s: State {
-                stack: vec![zero; STACK_SLOTS],
+                stack: vec![zero; INITIAL_STACK_SLOTS],
                 sp: 0,
                 frames: Vec::with_capacity(1024),
                 next_serial: 1,

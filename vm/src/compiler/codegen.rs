@@ -711,6 +711,11 @@ impl<'a> Compiler<'a> {
             self.expr(a)?;
         }
         self.note_line(m.selector_span.line);
+        if m.selector == "==" && !is_super {
+            // Identity is never redefined meaningfully: no send.
+            self.emit(Instr::Identical);
+            return Ok(());
+        }
         let site = self.site(&m.selector, m.args.len(), m.selector_span)?;
         if is_super {
             self.emit(Instr::SuperSend { site });

@@ -65,8 +65,11 @@ impl Vm {
         let m = unsafe { &mut *method };
         let fp = self.s.sp - argc - 1;
         let size = m.frame_size();
-        if self.s.frames.len() >= self.frame_limit || fp + size + m.code.len() + 8 >= STACK_SLOTS {
-            return self.stack_limit_reached();
+        let need = fp + size + m.code.len() + 8;
+        if self.s.frames.len() >= self.frame_limit || need >= self.s.stack.len() {
+            if let Some(p) = self.make_room(need)? {
+                return Ok(p);
+            }
         }
         let nil = self.nil();
         for slot in &mut self.s.stack[self.s.sp..fp + size] {
@@ -96,8 +99,11 @@ impl Vm {
         // SAFETY: as in push_method_frame.
         let m = unsafe { &mut *method };
         let size = m.frame_size();
-        if self.s.frames.len() >= self.frame_limit || fp + size + m.code.len() + 8 >= STACK_SLOTS {
-            return self.stack_limit_reached();
+        let need = fp + size + m.code.len() + 8;
+        if self.s.frames.len() >= self.frame_limit || need >= self.s.stack.len() {
+            if let Some(p) = self.make_room(need)? {
+                return Ok(p);
+            }
         }
         let receiver = self.heap.fetch(closure, 1);
         let home = self.heap.fetch(closure, 2).as_small_int() as u64;
@@ -126,11 +132,19 @@ impl Vm {
         Ok(Pushed::Ok)
     }
 
+    /// Grows the slot stack for a frame reaching slot `need`, or reports an overflow
+    /// (too many frames or slots): `Some(Overflow)` the first time, an error when the
+    /// reserve zone is exhausted too.
     #[cold]
-    fn stack_limit_reached(&mut self) -> VmResult<Pushed> {
-        if self.frame_limit == SOFT_FRAME_LIMIT && self.s.frames.len() >= SOFT_FRAME_LIMIT {
+    fn make_room(&mut self, need: usize) -> VmResult<Option<Pushed>> {
+        if self.s.frames.len() < self.frame_limit && need < STACK_SLOTS {
+            let len = (need * 2).max(self.s.stack.len() * 2).min(STACK_SLOTS);
+            self.s.stack.resize(len, Oop::small_int(0));
+            return Ok(None);
+        }
+        if self.frame_limit == SOFT_FRAME_LIMIT {
             self.frame_limit = HARD_FRAME_LIMIT;
-            return Ok(Pushed::Overflow);
+            return Ok(Some(Pushed::Overflow));
         }
         Err(VmError::Fatal(
             "stack overflow while handling a stack overflow".into(),

@@ -28,27 +28,68 @@ fn u16_at(code: &[u8], at: usize) -> usize {
 }
 
 impl Vm {
+    // Stack access is unchecked: every frame push reserves room for the frame's slots,
+    // its deepest operand stack (bounded by its code length) and 8 spare slots, and the
+    // primitives that push more (argument spreading) call `reserve_stack` first.
+
     #[inline(always)]
     pub(crate) fn push(&mut self, v: Oop) {
         let sp = self.s.sp;
-        self.s.stack[sp] = v;
+        debug_assert!(sp < self.s.stack.len());
+        // SAFETY: see above: sp is below the reserved length.
+        unsafe { *self.s.stack.get_unchecked_mut(sp) = v };
         self.s.sp = sp + 1;
     }
 
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Oop {
         self.s.sp -= 1;
-        self.s.stack[self.s.sp]
+        debug_assert!(self.s.sp < self.s.stack.len());
+        // SAFETY: sp was decremented from a valid top.
+        unsafe { *self.s.stack.get_unchecked(self.s.sp) }
     }
 
     #[inline(always)]
     pub(crate) fn top(&self) -> Oop {
-        self.s.stack[self.s.sp - 1]
+        self.peek(0)
     }
 
     #[inline(always)]
     pub(crate) fn peek(&self, depth: usize) -> Oop {
-        self.s.stack[self.s.sp - 1 - depth]
+        let i = self.s.sp - 1 - depth;
+        debug_assert!(i < self.s.stack.len());
+        // SAFETY: i is below sp, which is within the stack.
+        unsafe { *self.s.stack.get_unchecked(i) }
+    }
+
+    /// Slot `i` of the stack (a frame slot: below sp).
+    #[inline(always)]
+    pub(crate) fn slot(&self, i: usize) -> Oop {
+        debug_assert!(i < self.s.stack.len());
+        // SAFETY: frame slots are below the reserved length.
+        unsafe { *self.s.stack.get_unchecked(i) }
+    }
+
+    /// Stores frame slot `i`.
+    #[inline(always)]
+    pub(crate) fn set_slot(&mut self, i: usize, v: Oop) {
+        debug_assert!(i < self.s.stack.len());
+        // SAFETY: as `slot`.
+        unsafe { *self.s.stack.get_unchecked_mut(i) = v };
+    }
+
+    /// Makes room for `n` more slots above sp (primitives that spread arrays).
+    pub(crate) fn reserve_stack(&mut self, n: usize) -> VmResult<()> {
+        let need = self.s.sp + n + 8;
+        if need >= crate::state::STACK_SLOTS {
+            return Err(crate::vm::VmError::Fatal(
+                "too many arguments for the stack".into(),
+            ));
+        }
+        if need >= self.s.stack.len() {
+            self.s.stack.resize(need * 2, Oop::small_int(0));
+        }
+        Ok(())
     }
 
     /// Runs until only `base` frames remain; answers the value the last frame returned.
@@ -74,18 +115,18 @@ impl Vm {
                 let op: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op) };
                 match op {
                     Opcode::PushLocal => {
-                        let v = self.s.stack[fp + code[pc + 1] as usize];
+                        let v = self.slot(fp + code[pc + 1] as usize);
                         self.push(v);
                         pc += 2;
                     }
                     Opcode::PushField => {
-                        let recv = self.s.stack[fp];
+                        let recv = self.slot(fp);
                         let v = self.heap.fetch(recv, code[pc + 1] as usize);
                         self.push(v);
                         pc += 2;
                     }
                     Opcode::PushTempVec => {
-                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.heap.fetch(vec, code[pc + 2] as usize);
                         self.push(v);
                         pc += 3;
@@ -109,7 +150,7 @@ impl Vm {
                         }
                     }
                     Opcode::PushSelf => {
-                        let v = self.s.stack[fp];
+                        let v = self.slot(fp);
                         self.push(v);
                         pc += 1;
                     }
@@ -133,34 +174,34 @@ impl Vm {
                         pc += 2;
                     }
                     Opcode::StoreLocal => {
-                        self.s.stack[fp + code[pc + 1] as usize] = self.top();
+                        self.set_slot(fp + code[pc + 1] as usize, self.top());
                         pc += 2;
                     }
                     Opcode::StoreField => {
-                        let recv = self.s.stack[fp];
+                        let recv = self.slot(fp);
                         let v = self.top();
                         self.heap.store(recv, code[pc + 1] as usize, v);
                         pc += 2;
                     }
                     Opcode::StoreTempVec => {
-                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.top();
                         self.heap.store(vec, code[pc + 2] as usize, v);
                         pc += 3;
                     }
                     Opcode::PopLocal => {
                         let v = self.pop();
-                        self.s.stack[fp + code[pc + 1] as usize] = v;
+                        self.set_slot(fp + code[pc + 1] as usize, v);
                         pc += 2;
                     }
                     Opcode::PopField => {
-                        let recv = self.s.stack[fp];
+                        let recv = self.slot(fp);
                         let v = self.pop();
                         self.heap.store(recv, code[pc + 1] as usize, v);
                         pc += 2;
                     }
                     Opcode::PopTempVec => {
-                        let vec = self.s.stack[fp + code[pc + 1] as usize];
+                        let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.pop();
                         self.heap.store(vec, code[pc + 2] as usize, v);
                         pc += 3;
@@ -189,12 +230,20 @@ impl Vm {
                         let site = u16_at(code, pc + 1);
                         self.save_pc(pc + 3);
                         self.send_site(method, site, false)?;
+                        if self.still_in(frame.serial, pc + 3) {
+                            pc += 3;
+                            continue;
+                        }
                         continue 'frames;
                     }
                     Opcode::SuperSend => {
                         let site = u16_at(code, pc + 1);
                         self.save_pc(pc + 3);
                         self.send_site(method, site, true)?;
+                        if self.still_in(frame.serial, pc + 3) {
+                            pc += 3;
+                            continue;
+                        }
                         continue 'frames;
                     }
                     Opcode::Add
@@ -202,20 +251,25 @@ impl Vm {
                     | Opcode::Mul
                     | Opcode::IntDiv
                     | Opcode::Mod
-                    | Opcode::BitAnd => {
+                    | Opcode::BitAnd
+                    | Opcode::Quo => {
                         let (a, b) = (self.peek(1), self.peek(0));
                         if let Some(r) = arith_fast(op, a, b) {
                             self.s.sp -= 1;
-                            self.s.stack[self.s.sp - 1] = r;
+                            self.set_slot(self.s.sp - 1, r);
                             pc += 3;
                         } else if let Some(r) = self.float_arith(op, a, b)? {
                             self.s.sp -= 1;
-                            self.s.stack[self.s.sp - 1] = r;
+                            self.set_slot(self.s.sp - 1, r);
                             pc += 3;
                         } else {
                             let site = u16_at(code, pc + 1);
                             self.save_pc(pc + 3);
                             self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
                             continue 'frames;
                         }
                     }
@@ -223,19 +277,25 @@ impl Vm {
                         let (a, b) = (self.peek(1), self.peek(0));
                         if let Some(r) = self.compare_fast(op, a, b) {
                             self.s.sp -= 1;
-                            self.s.stack[self.s.sp - 1] = self.boolean(r);
+                            self.set_slot(self.s.sp - 1, self.boolean(r));
                             pc += 3;
                         } else {
                             let site = u16_at(code, pc + 1);
                             self.save_pc(pc + 3);
                             self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
                             continue 'frames;
                         }
                     }
                     Opcode::Identical => {
                         let b = self.pop();
                         let a = self.top();
-                        self.s.stack[self.s.sp - 1] = self.boolean(a == b);
+                        let same =
+                            a == b || (a.is_ptr() && b.is_ptr() && self.same_boxed_number(a, b));
+                        self.set_slot(self.s.sp - 1, self.boolean(same));
                         pc += 1;
                     }
                     Opcode::ReturnTop => {
@@ -244,7 +304,7 @@ impl Vm {
                         continue 'frames;
                     }
                     Opcode::ReturnSelf => {
-                        let v = self.s.stack[fp];
+                        let v = self.slot(fp);
                         self.return_value(v)?;
                         continue 'frames;
                     }
@@ -304,14 +364,14 @@ impl Vm {
                     }
                     Opcode::IncLocal => {
                         let slot = fp + code[pc + 1] as usize;
-                        let v = self.s.stack[slot];
+                        let v = self.slot(slot);
                         match if v.is_small_int() {
                             v.checked_add(Oop::small_int(1))
                         } else {
                             None
                         } {
                             Some(r) => {
-                                self.s.stack[slot] = r;
+                                self.set_slot(slot, r);
                                 pc += 3 + code[pc + 2] as usize;
                             }
                             None => pc += 3,
@@ -319,6 +379,17 @@ impl Vm {
                     }
                 }
             }
+        }
+    }
+
+    /// True when the frame `serial` is still on top and about to resume at `pc`: a
+    /// send answered without a frame (primitive or trivial method), so the loop can go
+    /// on without reloading its state.
+    #[inline(always)]
+    fn still_in(&self, serial: u64, pc: usize) -> bool {
+        match self.s.frames.last() {
+            Some(f) => f.serial == serial && f.pc as usize == pc,
+            None => false,
         }
     }
 
@@ -338,7 +409,7 @@ impl Vm {
             return self.return_flagged(frame, value);
         }
         let fp = frame.fp as usize;
-        self.s.stack[fp] = value;
+        self.set_slot(fp, value);
         self.s.sp = fp + 1;
         Ok(())
     }
@@ -369,7 +440,7 @@ impl Vm {
         let class = ClassIndex(self.s.known.blocks[argc.min(3)]);
         let c = self.alloc(class, Format::Fixed, 3 + copied, 0)?;
         self.heap.store(c, 0, Oop::small_int(block as i64));
-        let recv = self.s.stack[fp];
+        let recv = self.slot(fp);
         self.heap.store(c, 1, recv);
         self.heap.store(c, 2, Oop::small_int(home as i64));
         let base = self.s.sp - copied;
@@ -380,6 +451,15 @@ impl Vm {
         self.s.sp = base;
         self.push(c);
         Ok(())
+    }
+
+    /// Numbers are identical when equal (LargeIntegers and boxed Doubles are values).
+    #[cold]
+    pub(crate) fn same_boxed_number(&self, a: Oop, b: Oop) -> bool {
+        let (ca, cb) = (self.class_of(a).0, self.class_of(b).0);
+        ca == cb
+            && (ca == self.s.known.integer || ca == self.s.known.double)
+            && self.heap.bytes(a) == self.heap.bytes(b)
     }
 
     /// True when the interrupt word is set.
@@ -407,6 +487,7 @@ fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
         Opcode::Sub => a.checked_sub(b),
         Opcode::Mul => a.checked_mul(b),
         Opcode::BitAnd => Some(Oop::small_int(a.as_small_int() & b.as_small_int())),
+        Opcode::Quo => Oop::from_i64(a.as_small_int().checked_div(b.as_small_int())?),
         Opcode::Mod => {
             let (x, y) = (a.as_small_int(), b.as_small_int());
             if y == 0 {
@@ -442,6 +523,7 @@ impl Vm {
             Opcode::Add => x + y,
             Opcode::Sub => x - y,
             Opcode::Mul => x * y,
+            Opcode::IntDiv => x / y,
             _ => return Ok(None),
         };
         self.new_double(r).map(Some)

@@ -38,7 +38,7 @@ impl Vm {
         // SAFETY: method pointers name live MethodInfos.
         let m = unsafe { &mut *method };
         let (selector, argc) = (m.sites[site].selector, m.sites[site].argc as usize);
-        let recv = self.s.stack[self.s.sp - argc - 1];
+        let recv = self.peek(argc);
         let class = self.class_of(recv);
         let target = match m.sites[site].probe(class.0) {
             Some(t) => t,
@@ -66,7 +66,7 @@ impl Vm {
 
     /// Sends `selector` (no inline cache): for primitives and VM-initiated sends.
     pub(crate) fn send_selector(&mut self, selector: u32, argc: usize) -> VmResult<()> {
-        let recv = self.s.stack[self.s.sp - argc - 1];
+        let recv = self.peek(argc);
         let class = self.class_of(recv);
         match self.lookup(class, selector) {
             Some(t) => self.invoke(t, argc),
@@ -104,7 +104,7 @@ impl Vm {
             MethodKind::Getter(n) => {
                 let recv = self.top();
                 let v = self.heap.fetch(recv, n as usize);
-                self.s.stack[self.s.sp - 1] = v;
+                self.set_slot(self.s.sp - 1, v);
                 Ok(())
             }
             MethodKind::Setter(n) => {
@@ -117,7 +117,7 @@ impl Vm {
                 // SAFETY: as above.
                 let v = unsafe { (&(*method).literals)[i as usize] };
                 self.s.sp -= argc;
-                self.s.stack[self.s.sp - 1] = v;
+                self.set_slot(self.s.sp - 1, v);
                 Ok(())
             }
             MethodKind::ReturnSelf => {
@@ -140,7 +140,7 @@ impl Vm {
         match result {
             Prim::Value(v) => {
                 self.s.sp -= argc;
-                self.s.stack[self.s.sp - 1] = v;
+                self.set_slot(self.s.sp - 1, v);
                 Ok(())
             }
             Prim::Done => Ok(()),
@@ -157,10 +157,11 @@ impl Vm {
             Fail::Bounds => "SubscriptOutOfBounds",
             Fail::ZeroDivide => "ZeroDivide",
         };
-        let Some(exc_class) = self
-            .global_value(class_name)
-            .or_else(|| self.global_value("PrimitiveFailed"))
-        else {
+        let exc_class = match self.load_global(class_name)? {
+            Some(c) => Some(c),
+            None => self.load_global("PrimitiveFailed")?,
+        };
+        let Some(exc_class) = exc_class else {
             let recv = self.peek(argc);
             let cname = self.s.class(self.class_of(recv)).name.clone();
             return Err(VmError::Fatal(format!(
@@ -250,7 +251,7 @@ impl Vm {
     /// sending it `signal`; the answer is pushed where the failed send's result goes.
     #[cold]
     pub(crate) fn signal_vm_error(&mut self, class_name: &str) -> VmResult<()> {
-        let Some(class) = self.global_value(class_name) else {
+        let Some(class) = self.load_global(class_name)? else {
             return Err(VmError::Fatal(format!(
                 "{class_name} (the kernel has no {class_name} class)"
             )));

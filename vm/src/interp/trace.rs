@@ -7,7 +7,17 @@ impl Vm {
     pub(crate) fn stack_trace(&self) -> String {
         let mut out = String::new();
         let n = self.s.frames.len();
+        // Deep stacks (recursion) show their innermost and outermost frames only.
+        const HEAD: usize = 40;
+        const TAIL: usize = 10;
         for (i, f) in self.s.frames.iter().enumerate().rev() {
+            let from_top = n - 1 - i;
+            if n > HEAD + TAIL && from_top >= HEAD && i >= TAIL {
+                if from_top == HEAD {
+                    out.push_str(&format!("\t... {} frames omitted ...\n", n - HEAD - TAIL));
+                }
+                continue;
+            }
             // SAFETY: frames name live MethodInfos.
             let m = unsafe { &*f.method };
             let holder = &self.s.class(m.holder).name;

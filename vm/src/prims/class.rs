@@ -131,6 +131,7 @@ fn invoke_on_with(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     if n != vm.s.methods[index as usize].num_args {
         return Ok(Prim::Fail(Fail::Primitive));
     }
+    vm.reserve_stack(n)?;
     let base = vm.s.sp - argc - 1;
     vm.s.sp = base;
     vm.push(recv);

@@ -11,9 +11,8 @@
 mod array;
 mod block;
 mod class;
-mod double;
 mod exception;
-mod integer;
+mod number;
 mod object;
 mod string;
 mod system;
@@ -61,8 +60,8 @@ const TABLES: &[(&str, Table, Table)] = &[
     ("Block2", block::BLOCK2, &[]),
     ("Block3", block::BLOCK3, &[]),
     ("Exception", exception::INSTANCE, &[]),
-    ("Integer", integer::INSTANCE, integer::CLASS),
-    ("Double", double::INSTANCE, double::CLASS),
+    ("Integer", number::INTEGER, number::INTEGER_CLASS),
+    ("Double", number::DOUBLE, number::DOUBLE_CLASS),
     ("String", string::INSTANCE, string::CLASS),
     ("Symbol", string::SYMBOL, &[]),
     ("Array", array::INSTANCE, array::CLASS),

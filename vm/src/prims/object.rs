@@ -51,7 +51,8 @@ fn object_size(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn identical(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let (a, b) = (vm.receiver(argc), vm.arg(argc, 0));
-    Ok(Prim::Value(vm.boolean(a == b)))
+    let same = a == b || (a.is_ptr() && b.is_ptr() && vm.same_boxed_number(a, b));
+    Ok(Prim::Value(vm.boolean(same)))
 }
 
 fn hashcode(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
@@ -112,6 +113,7 @@ fn perform_common(
             if n != arity {
                 return Ok(Prim::Fail(Fail::Primitive));
             }
+            vm.reserve_stack(n)?;
             vm.s.sp = base + 1;
             for k in 0..n {
                 let v = vm.heap.fetch(array, k);

@@ -1,0 +1,189 @@
+//! What the interpreter does, observed through `Vm::eval` and small class files:
+//! arithmetic across representations, closures, non-local return, the exception
+//! machinery, stack overflow, unknown globals and class loading errors.
+
+use std::path::PathBuf;
+
+use cairn_vm::{Vm, VmError};
+
+fn eval(src: &str) -> String {
+    let mut vm = Vm::new(Vec::new()).expect("boots");
+    match vm.eval(src) {
+        Ok(s) => s,
+        Err(e) => panic!("{src}: {e}"),
+    }
+}
+
+/// A class path with the given class files, in a fresh temporary directory.
+fn class_path(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cairn-interp-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (file, src) in files {
+        std::fs::write(dir.join(format!("{file}.som")), src).expect("write class");
+    }
+    dir
+}
+
+#[test]
+fn arithmetic_overflows_into_large_integers_and_back() {
+    assert_eq!(eval("1152921504606846975 + 1"), "1152921504606846976");
+    assert_eq!(eval("(1152921504606846975 + 1 - 1) class"), "Integer");
+    assert_eq!(eval("(2 raisedTo: 64) - (2 raisedTo: 64) + 7"), "7");
+    assert_eq!(eval("100 factorial / 98 factorial"), "9900");
+}
+
+#[test]
+fn doubles_mix_with_integers() {
+    assert_eq!(eval("1 + 0.5"), "1.5");
+    assert_eq!(eval("0.1 + 0.2"), "0.30000000000000004");
+    assert_eq!(eval("1e300 * 1e10"), "Infinity");
+    assert_eq!(eval("3 // 2"), "1.5");
+}
+
+#[test]
+fn closures_copy_reads_and_share_writes() {
+    assert_eq!(
+        eval("| n b | n := 0. b := [ n := n + 1 ]. b value. b value. n"),
+        "2"
+    );
+    assert_eq!(
+        eval("| bs | bs := Array new: 3. 1 to: 3 do: [:i | bs at: i put: [ i * 10 ]]. (bs at: 1) value + (bs at: 3) value"),
+        "40"
+    );
+    assert_eq!(
+        eval("| mk c | mk := [:x | [:y | x + y]]. c := mk value: 5. c value: 2"),
+        "7"
+    );
+}
+
+#[test]
+fn inlined_loops_compute_like_sends() {
+    assert_eq!(
+        eval("| s | s := 0. 1 to: 10 by: 3 do: [:i | s := s + i]. s"),
+        "22"
+    );
+    assert_eq!(
+        eval("| s | s := 0. 10 downTo: 1 do: [:i | s := s * 2 + i]. s"),
+        "9217"
+    );
+    assert_eq!(
+        eval("| i | i := 0. [i < 5] whileTrue: [i := i + 1]. i"),
+        "5"
+    );
+    assert_eq!(eval("| n | n := 0. 4 timesRepeat: [n := n + 2]. n"), "8");
+    assert_eq!(eval("nil ifNil: [1] ifNotNil: [:x | x]"), "1");
+    assert_eq!(eval("3 ifNil: [1] ifNotNil: [:x | x + 1]"), "4");
+}
+
+#[test]
+fn exceptions_return_retry_resume_and_ensure() {
+    assert_eq!(eval("[1/0] on: ZeroDivide do: [:e | e return: 5]"), "5");
+    assert_eq!(eval("[1/0. 7] on: ZeroDivide do: [:e | 9]"), "9");
+    assert_eq!(eval("| n | n := 0. [n := n + 1. n < 3 ifTrue: [Error signal: 'x']. n] on: Error do: [:e | e retry]"), "3");
+    assert_eq!(
+        eval("[(Warning signal: 'w') + 1] on: Warning do: [:e | e resume: 41]"),
+        "42"
+    );
+    assert_eq!(eval("| log | log := 0. [[Error signal] ensure: [log := log + 1]] on: Error do: [:e | nil]. log"), "1");
+    assert_eq!(eval("| log | log := 0. [[Error signal] ifCurtailed: [log := 7]] on: Error do: [:e | nil]. log"), "7");
+    assert_eq!(eval("| log | log := 0. [5] ensure: [log := 1]. log"), "1");
+    assert_eq!(
+        eval("[[Error signal: 'inner'] on: ZeroDivide do: [:e | 1]] on: Error do: [:e | e messageText]"),
+        "'inner'"
+    );
+    assert_eq!(
+        eval("[[Error signal] on: Error do: [:e | e pass]] on: Error do: [:e | 3]"),
+        "3"
+    );
+}
+
+#[test]
+fn primitive_failures_are_catchable_errors() {
+    assert_eq!(
+        eval("[#(1 2) at: 3] on: SubscriptOutOfBounds do: [:e | e messageText]"),
+        "'Index 3 is out of bounds (Array of size 2)'"
+    );
+    assert_eq!(
+        eval("[nil foo] on: MessageNotUnderstood do: [:e | e return: 1]"),
+        "1"
+    );
+}
+
+#[test]
+fn non_local_return_unwinds_through_ensure_and_dead_homes_are_reported() {
+    let cp = class_path(
+        "nlr",
+        &[(
+            "Nlr",
+            "Nlr = ( | log |
+                find = ( #(1 2 3) do: [:e | e = 2 ifTrue: [^e]]. ^0 )
+                guarded = ( log := 0. [^1] ensure: [log := 5] )
+                log = ( ^log )
+                escaper = ( ^[:x | ^x] )
+                escapedBlock: b = ( ^#escaped )
+            )",
+        )],
+    );
+    let mut vm = Vm::new(vec![cp]).expect("boots");
+    assert_eq!(vm.eval("Nlr new find").unwrap(), "2");
+    assert_eq!(
+        vm.eval("| n | n := Nlr new. n guarded + n log").unwrap(),
+        "6"
+    );
+    assert_eq!(vm.eval("(Nlr new escaper) value: 3").unwrap(), "#escaped");
+}
+
+#[test]
+fn deep_recursion_signals_stack_overflow_and_the_vm_survives() {
+    let cp = class_path(
+        "deep",
+        &[(
+            "Deep",
+            "Deep = ( down: n = ( ^n = 0 ifTrue: [0] ifFalse: [1 + (self down: n - 1)] ) )",
+        )],
+    );
+    let mut vm = Vm::new(vec![cp]).expect("boots");
+    assert_eq!(vm.eval("Deep new down: 10000").unwrap(), "10000");
+    assert_eq!(
+        vm.eval("[Deep new down: 100000000] on: StackOverflow do: [:e | -1]")
+            .unwrap(),
+        "-1"
+    );
+    // The limit is restored after the overflow was handled.
+    assert_eq!(
+        vm.eval("[Deep new down: 100000000] on: StackOverflow do: [:e | -2]")
+            .unwrap(),
+        "-2"
+    );
+}
+
+#[test]
+fn unknown_superclass_is_a_located_compile_error() {
+    let cp = class_path("badsuper", &[("Bad", "Bad = Zork ( run = ( ^1 ) )")]);
+    let mut vm = Vm::new(vec![cp]).expect("boots");
+    match vm.eval("Bad new") {
+        Err(VmError::Compile(m)) => assert!(
+            m.contains("Bad.som:1:7: error: unknown superclass 'Zork'"),
+            "{m}"
+        ),
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+}
+
+#[test]
+fn user_classes_shadow_kernel_classes_except_core_ones() {
+    let cp = class_path(
+        "shadow",
+        &[
+            ("Pair", "Pair = ( mine = ( ^#user ) )"),
+            ("Integer", "Integer = ( mine = ( ^#user ) )"),
+        ],
+    );
+    let mut vm = Vm::new(vec![cp]).expect("boots");
+    assert_eq!(vm.eval("Pair new mine").unwrap(), "#user");
+    assert_eq!(
+        vm.eval("[3 mine] on: MessageNotUnderstood do: [:e | #kernel]")
+            .unwrap(),
+        "#kernel"
+    );
+}
