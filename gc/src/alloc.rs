@@ -133,7 +133,12 @@ impl Heap {
             }
             if let Some(start) = self.old_alloc_within_limit(bytes) {
                 // SAFETY: the chunk was just taken from old space and is `bytes` long.
-                return Ok(unsafe { self.init_object(start, class, layout) });
+                let oop = unsafe { self.init_object(start, class, layout) };
+                if layout.pointer_slots > 0 && self.is_young(self.own.nil) {
+                    // Its slots hold a young nil: the barrier's rule applies.
+                    self.remember(oop);
+                }
+                return Ok(oop);
             }
         }
         Err(self.oom(bytes))
