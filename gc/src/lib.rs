@@ -6,7 +6,7 @@
 //! | part | module | what it holds |
 //! |---|---|---|
 //! | values | [`oop`] | [`Oop`]: tagged words (heap pointer, SmallInteger, Character, immediate float) |
-//! | objects | [`header`], [`format`] | the header word's bit layout, [`ClassIndex`], [`Format`] |
+//! | objects | [`header`], [`format`](mod@format) | the header word's bit layout, [`ClassIndex`], [`Format`] |
 //! | configuration | `config` | [`HeapConfig`]: sizes, tenure age, stress mode, hash seed |
 //! | spaces | `nursery`, `old_space` | eden + survivors in one reservation; old segments with free lists; large objects |
 //! | allocation | `alloc` | [`Heap::try_alloc`] (bump fast path), [`Heap::alloc`] (collects), [`Heap::alloc_old`] |
@@ -28,10 +28,12 @@
 //! * Every heap call that may collect takes a `&mut dyn RootSet`; any `Oop` held across
 //!   it must be in a root (a frame slot, a [`Handle`]) and re-read afterwards.
 //! * An `Oop` given to an accessor must be an immediate or a live object of this heap
-//!   (debug builds check the address range). Slot indices are always checked.
+//!   (debug builds check the address range). Slot indices are checked, except by the
+//!   `unsafe` [`Heap::fetch_unchecked`] and [`Heap::store_unchecked`].
 //! * Every pointer store into a heap object goes through [`Heap::store`] or is followed
 //!   by [`Heap::write_barrier`].
-//! * Nothing aborts: an allocation that does not fit returns [`OutOfMemory`].
+//! * Nothing aborts: an allocation that does not fit returns [`OutOfMemory`]. (The one
+//!   panic left is the operating system refusing memory in the middle of a scavenge.)
 
 #![deny(missing_docs, unreachable_pub)]
 
