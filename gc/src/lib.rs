@@ -61,7 +61,7 @@ mod walk;
 mod weak;
 
 pub use barrier::BarrierInfo;
-pub use config::{HeapConfig, STRESS_ENV};
+pub use config::{HeapConfig, STRESS_ENV, VERIFY_ENV};
 pub use error::{BecomeError, ClassTableFull, HeapError, OutOfMemory};
 pub use format::Format;
 pub use header::ClassIndex;

@@ -281,8 +281,10 @@ impl Scavenger<'_> {
 impl Heap {
     /// Collects the nursery.
     pub fn scavenge(&mut self, roots: &mut dyn RootSet) {
+        self.verify_if_configured(roots, "before a scavenge");
         let stats = self.scavenge_inner(roots, false);
         self.stats.record(stats);
+        self.verify_if_configured(roots, "after a scavenge");
     }
 
     /// One scavenge; with `tenure_all` every survivor goes to old space and the nursery

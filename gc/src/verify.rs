@@ -156,6 +156,22 @@ impl Heap {
         }
     }
 
+    /// With `verify_collections` on, verifies and panics with every violation found,
+    /// naming the moment (`"before scavenge"`, ...).
+    pub(crate) fn verify_if_configured(&mut self, roots: &mut dyn RootSet, moment: &str) {
+        if !self.config.verify_collections {
+            return;
+        }
+        if let Err(violations) = self.verify(roots) {
+            let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+            panic!(
+                "heap verification failed {moment} ({} violations):\n{}",
+                violations.len(),
+                list.join("\n")
+            );
+        }
+    }
+
     /// Walks every space checking bounds and headers; returns the objects' addresses.
     fn check_spaces(&self, r: &mut Report) -> Vec<usize> {
         let mut objects = Vec::new();
