@@ -9,7 +9,7 @@
 //! | objects | [`header`], [`format`](mod@format) | the header word's bit layout, [`ClassIndex`], [`Format`] |
 //! | configuration | `config` | [`HeapConfig`]: sizes, tenure age, stress mode, hash seed |
 //! | spaces | `nursery`, `old_space` | eden + survivors in one reservation; old segments with free lists; large objects |
-//! | allocation | `alloc` | [`Heap::try_alloc`] (bump fast path), [`Heap::alloc`] (collects), [`Heap::alloc_old`] |
+//! | allocation | `alloc`, `object` | [`Heap::try_alloc`] (bump fast path), [`Heap::alloc`] (collects), [`Heap::alloc_old`]; [`ObjectLayout`] for inline allocation |
 //! | access | `access` | [`Heap::fetch`], [`Heap::store`], bytes and words, identity hash, flags |
 //! | barrier | `barrier` | [`Heap::write_barrier`], [`BarrierInfo`] and the JIT's inline test |
 //! | roots | `roots` | [`RootSet`] (implemented by the VM), [`Handles`] for Oops held in Rust |
@@ -67,6 +67,7 @@ pub use format::Format;
 pub use header::ClassIndex;
 pub use heap::Heap;
 pub use nursery::AllocPointers;
+pub use object::ObjectLayout;
 pub use oop::Oop;
 pub use roots::{Handle, HandleMark, Handles, NoRoots, RootSet};
 pub use stats::{CollectionKind, CollectionStats, GcStats, Occupancy, HISTORY_LEN};
