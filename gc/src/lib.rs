@@ -17,7 +17,7 @@
 //! | weak references | `weak` | clearing weak slots and ephemerons after a trace (both collectors) |
 //! | full collection | `mark`, `sweep`, `compact` | [`Heap::full_collect`]: mark stack, sweep to free lists, sliding compaction |
 //! | become | `become_` | [`Heap::become_forward`], [`Heap::become_swap`] |
-//! | walking | `walk` | [`Heap::walk`], [`Heap::walk_live`] |
+//! | walking | `walk` | [`Heap::walk`], [`Heap::walk_live`], [`Heap::census`] |
 //! | verifier | [`verify`] | [`Heap::verify`] and the list of invariants it checks |
 //! | statistics | `stats` | [`GcStats`], [`CollectionStats`] |
 //!
@@ -72,3 +72,4 @@ pub use oop::Oop;
 pub use roots::{Handle, HandleMark, Handles, NoRoots, RootSet};
 pub use stats::{CollectionKind, CollectionStats, GcStats, Occupancy, HISTORY_LEN};
 pub use verify::{Violation, ViolationKind};
+pub use walk::ClassCensus;
