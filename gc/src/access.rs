@@ -59,6 +59,16 @@ impl Heap {
         self.header_of(oop).format()
     }
 
+    /// Bytes the object occupies: prefix word, header and body (0 for immediates).
+    pub fn object_bytes(&self, oop: Oop) -> usize {
+        if !oop.is_ptr() {
+            return 0;
+        }
+        let h = self.header_of(oop);
+        // SAFETY: `oop` names a live object.
+        unsafe { object::total_bytes(oop.addr(), h) }
+    }
+
     /// Number of pointer slots (named and indexed; literals for compiled code).
     #[inline(always)]
     pub fn slot_count(&self, oop: Oop) -> usize {

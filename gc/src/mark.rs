@@ -140,6 +140,7 @@ impl Heap {
     /// `compact` is set or fragmentation passes the configured threshold, old segments
     /// are compacted by sliding. Images ask for compaction before a snapshot.
     pub fn full_collect(&mut self, roots: &mut dyn RootSet, compact: bool) {
+        self.verify_if_configured(roots, "before a full collection");
         let t0 = Instant::now();
         let scavenge = self.scavenge_inner(roots, true);
         self.stats.record(scavenge);
@@ -216,5 +217,6 @@ impl Heap {
             occupancy: self.occupancy(),
         };
         self.stats.record(stats);
+        self.verify_if_configured(roots, "after a full collection");
     }
 }

@@ -95,11 +95,11 @@ impl Scavenger<'_> {
         self.copy(addr, h) as u64
     }
 
-    #[inline]
+    #[inline(always)]
     fn copy(&mut self, addr: usize, h: crate::header::Header) -> usize {
         let start = object::start_of(addr, h);
         // SAFETY: `addr` is a from-space object.
-        let size = unsafe { object::total_bytes(addr, h) };
+        let size = unsafe { object::object_total_bytes(addr, h) };
         let survive =
             !self.tenure_all && h.age() < self.tenure_age && self.to_top + size <= self.to_end;
         let dest = if survive {
@@ -212,7 +212,10 @@ impl Scavenger<'_> {
                 // is read before scanning, which never changes it.
                 let addr = unsafe { object::header_addr_from_start(*scan) };
                 // SAFETY: as above.
-                *scan = unsafe { object::end_of(addr, object::header(addr)) };
+                *scan = unsafe {
+                    let h = object::header(addr);
+                    object::start_of(addr, h) + object::object_total_bytes(addr, h)
+                };
                 self.scan_object(addr);
             } else if let Some(p) = self.promoted.pop() {
                 if self.scan_object(p) {
@@ -281,8 +284,10 @@ impl Scavenger<'_> {
 impl Heap {
     /// Collects the nursery.
     pub fn scavenge(&mut self, roots: &mut dyn RootSet) {
+        self.verify_if_configured(roots, "before a scavenge");
         let stats = self.scavenge_inner(roots, false);
         self.stats.record(stats);
+        self.verify_if_configured(roots, "after a scavenge");
     }
 
     /// One scavenge; with `tenure_all` every survivor goes to old space and the nursery

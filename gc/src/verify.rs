@@ -19,6 +19,9 @@
 //! 6. **Remembered set.** Every old object holding a young pointer has the remembered
 //!    flag; the flag is set exactly on the objects listed in the remembered set, each
 //!    listed once, and only old objects are listed.
+//! 7. **Free lists.** Every chunk on old space's free lists is a free chunk of the listed
+//!    size inside a segment, and the listed bytes plus the allocation region add up to
+//!    the free-byte count that the statistics and the collection policy use.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -47,6 +50,8 @@ pub enum ViolationKind {
     UnrememberedOldToYoung,
     /// Invariant 6: the remembered flag and the remembered set disagree.
     RememberedSetMismatch,
+    /// Invariant 7: the free lists disagree with the segments or the accounting.
+    FreeLists,
 }
 
 /// One broken invariant.
@@ -135,6 +140,9 @@ impl Heap {
                 );
             }
         };
+        for problem in self.old.check_free_lists() {
+            r.add(ViolationKind::FreeLists, None, problem);
+        }
         let mut root_values = Vec::new();
         self.own
             .visit_all(roots, &mut |slot: &mut Oop| root_values.push(*slot));
@@ -145,6 +153,22 @@ impl Heap {
             Ok(())
         } else {
             Err(r.violations)
+        }
+    }
+
+    /// With `verify_collections` on, verifies and panics with every violation found,
+    /// naming the moment (`"before scavenge"`, ...).
+    pub(crate) fn verify_if_configured(&mut self, roots: &mut dyn RootSet, moment: &str) {
+        if !self.config.verify_collections {
+            return;
+        }
+        if let Err(violations) = self.verify(roots) {
+            let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+            panic!(
+                "heap verification failed {moment} ({} violations):\n{}",
+                violations.len(),
+                list.join("\n")
+            );
         }
     }
 

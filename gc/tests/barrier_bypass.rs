@@ -55,3 +55,23 @@ fn verifier_reports_several_violations_at_once() {
     assert!(kinds.contains(&ViolationKind::UnrememberedOldToYoung));
     assert!(kinds.contains(&ViolationKind::BadPointer));
 }
+
+#[test]
+#[should_panic(expected = "heap verification failed before a scavenge")]
+fn verify_mode_stops_at_the_first_collection_after_a_missing_barrier() {
+    let config = cairn_gc::HeapConfig {
+        verify_collections: true,
+        ..small_config()
+    };
+    let (mut heap, class) = boot(config);
+    let mut vm = MockVm::default();
+    let old = heap.alloc_old(&mut vm, class, Format::Fixed, 1, 0).unwrap();
+    vm.roots.push(old);
+    // Collections with a sound heap pass the checks.
+    heap.scavenge(&mut vm);
+    heap.full_collect(&mut vm, true);
+    let old = vm.roots[0];
+    let young = heap.alloc(&mut vm, class, Format::Fixed, 1, 0).unwrap();
+    heap.store_without_barrier_for_tests(old, 0, young);
+    heap.scavenge(&mut vm);
+}

@@ -169,3 +169,22 @@ fn the_fast_path_gives_up_when_eden_is_full_and_the_slow_path_recovers() {
     let young = heap.try_alloc(class, Format::Fixed, 4, 0).unwrap();
     assert!((young.bits() as usize).wrapping_sub(info.nursery_start) < info.nursery_size);
 }
+
+#[test]
+fn a_young_nil_in_old_objects_is_remembered() {
+    let mut heap = cairn_gc::Heap::new(small_config()).unwrap();
+    let class = heap.register_class(Oop::small_int(1)).unwrap();
+    let mut vm = MockVm::default();
+    let nil = heap.alloc(&mut vm, class, Format::Zero, 0, 0).unwrap();
+    heap.set_nil(nil);
+    assert!(heap.is_young(heap.nil()));
+    let old = heap
+        .alloc_old(&mut vm, class, Format::Indexable, 0, 3)
+        .unwrap();
+    vm.roots.push(old);
+    assert!(heap.is_remembered(old));
+    assert_verified(&mut heap, &mut vm);
+    heap.scavenge(&mut vm);
+    assert_verified(&mut heap, &mut vm);
+    assert_eq!(heap.fetch(vm.roots[0], 2), heap.nil());
+}

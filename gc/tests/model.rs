@@ -745,6 +745,7 @@ proptest! {
     fn heap_matches_model_under_gc_stress(ops in prop::collection::vec(op(), 1..120), interval in 1u32..4) {
         let mut config = small_config();
         config.stress_interval = interval;
+        config.verify_collections = true;
         run(config, ROOTS, &ops);
     }
 }
