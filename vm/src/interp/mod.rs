@@ -110,8 +110,8 @@ impl Vm {
             }
             loop {
                 let op = code[pc];
-                // SAFETY: the compiler only emits valid opcodes, checked by the verifier
-                // in debug builds when methods are installed.
+                // SAFETY: every method is checked by `verifier::verify` when it is
+                // installed: its code decodes into valid opcodes and never falls off the end.
                 let op: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op) };
                 match op {
                     Opcode::PushLocal => {
