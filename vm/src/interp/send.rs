@@ -124,10 +124,16 @@ impl Vm {
                 self.s.sp -= argc;
                 Ok(())
             }
-            MethodKind::Primitive(f) => {
-                let result = f(self, argc)?;
-                self.prim_result(result, index, argc)
-            }
+            MethodKind::Primitive(f) => match f(self, argc) {
+                Ok(result) => self.prim_result(result, index, argc),
+                Err(VmError::OutOfMemory) => {
+                    // The request could not be met even after a full collection: the
+                    // send answers what `OutOfMemory signal` answers.
+                    self.s.sp -= argc + 1;
+                    self.signal_vm_error("OutOfMemory")
+                }
+                Err(e) => Err(e),
+            },
             MethodKind::MissingPrimitive => {
                 self.prim_result(Prim::Fail(Fail::Primitive), index, argc)
             }

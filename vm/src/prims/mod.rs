@@ -10,6 +10,7 @@
 
 mod array;
 mod block;
+mod character;
 mod class;
 mod exception;
 mod number;
@@ -56,6 +57,7 @@ const TABLES: &[(&str, Table, Table)] = &[
     ("Method", class::METHOD, &[]),
     ("Primitive", class::METHOD, &[]),
     ("Block", block::BLOCK, &[]),
+    ("Character", character::INSTANCE, character::CLASS),
     ("Block1", block::BLOCK1, &[]),
     ("Block2", block::BLOCK2, &[]),
     ("Block3", block::BLOCK3, &[]),
