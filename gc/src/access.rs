@@ -59,6 +59,16 @@ impl Heap {
         self.header_of(oop).format()
     }
 
+    /// Bytes the object occupies: prefix word, header and body (0 for immediates).
+    pub fn object_bytes(&self, oop: Oop) -> usize {
+        if !oop.is_ptr() {
+            return 0;
+        }
+        let h = self.header_of(oop);
+        // SAFETY: `oop` names a live object.
+        unsafe { object::total_bytes(oop.addr(), h) }
+    }
+
     /// Number of pointer slots (named and indexed; literals for compiled code).
     #[inline(always)]
     pub fn slot_count(&self, oop: Oop) -> usize {
@@ -119,6 +129,30 @@ impl Heap {
     pub fn store(&mut self, oop: Oop, i: usize, val: Oop) {
         assert!(i < self.slot_count(oop), "slot {i} out of range");
         // SAFETY: index checked against the object's pointer slots.
+        unsafe { object::write_slot(oop.addr(), i, val.bits()) };
+        self.write_barrier(oop, val);
+    }
+
+    /// Pointer slot `i` without the bounds check (interpreter and JIT paths that have
+    /// already checked, or that index named slots of a known class).
+    ///
+    /// # Safety
+    /// `oop` must be a live object of this heap and `i` below its [`Heap::slot_count`].
+    #[inline(always)]
+    pub unsafe fn fetch_unchecked(&self, oop: Oop, i: usize) -> Oop {
+        debug_assert!(i < self.slot_count(oop), "slot {i} out of range");
+        // SAFETY: the caller guarantees the slot exists.
+        Oop::from_bits(unsafe { object::read_slot(oop.addr(), i) })
+    }
+
+    /// [`Heap::store`] without the bounds check; the barrier still runs.
+    ///
+    /// # Safety
+    /// As [`Heap::fetch_unchecked`].
+    #[inline(always)]
+    pub unsafe fn store_unchecked(&mut self, oop: Oop, i: usize, val: Oop) {
+        debug_assert!(i < self.slot_count(oop), "slot {i} out of range");
+        // SAFETY: the caller guarantees the slot exists.
         unsafe { object::write_slot(oop.addr(), i, val.bits()) };
         self.write_barrier(oop, val);
     }

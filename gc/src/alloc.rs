@@ -6,7 +6,7 @@ use crate::error::OutOfMemory;
 use crate::format::Format;
 use crate::header::ClassIndex;
 use crate::heap::Heap;
-use crate::object::{Layout, WORD};
+use crate::object::{ObjectLayout, WORD};
 use crate::oop::Oop;
 use crate::roots::RootSet;
 
@@ -22,7 +22,7 @@ impl Heap {
         fixed_slots: usize,
         indexable_len: usize,
     ) -> Option<Oop> {
-        let layout = Layout::new(format, fixed_slots, indexable_len)?;
+        let layout = ObjectLayout::new(format, fixed_slots, indexable_len)?;
         if layout.total_bytes > self.max_young_bytes {
             return None;
         }
@@ -111,8 +111,8 @@ impl Heap {
         format: Format,
         fixed: usize,
         len: usize,
-    ) -> Result<Layout, OutOfMemory> {
-        match Layout::new(format, fixed, len) {
+    ) -> Result<ObjectLayout, OutOfMemory> {
+        match ObjectLayout::new(format, fixed, len) {
             Some(l) => Ok(l),
             None => Err(self.oom(usize::MAX)),
         }
@@ -122,7 +122,7 @@ impl Heap {
         &mut self,
         roots: &mut dyn RootSet,
         class: ClassIndex,
-        layout: &Layout,
+        layout: &ObjectLayout,
     ) -> Result<Oop, OutOfMemory> {
         let bytes = layout.total_bytes;
         for attempt in 0..2 {
@@ -133,7 +133,12 @@ impl Heap {
             }
             if let Some(start) = self.old_alloc_within_limit(bytes) {
                 // SAFETY: the chunk was just taken from old space and is `bytes` long.
-                return Ok(unsafe { self.init_object(start, class, layout) });
+                let oop = unsafe { self.init_object(start, class, layout) };
+                if layout.pointer_slots > 0 && self.is_young(self.own.nil) {
+                    // Its slots hold a young nil: the barrier's rule applies.
+                    self.remember(oop);
+                }
+                return Ok(oop);
             }
         }
         Err(self.oom(bytes))
@@ -188,12 +193,12 @@ impl Heap {
         &mut self,
         start: usize,
         class: ClassIndex,
-        layout: &Layout,
+        layout: &ObjectLayout,
     ) -> Oop {
         // SAFETY: the caller hands over the range.
         let addr = unsafe { layout.write_head(start, class) };
         let body = (addr + WORD) as *mut u64;
-        let nil = self.nil.bits();
+        let nil = self.own.nil.bits();
         for i in 0..layout.pointer_slots {
             // SAFETY: pointer slots are the first body words, inside the range.
             unsafe { body.add(i).write(nil) };

@@ -17,7 +17,7 @@
 //! swept in place.
 
 use crate::header::{ClassIndex, GREY_BIT, MARKED_BIT};
-use crate::heap::{visit_all_roots, Heap};
+use crate::heap::Heap;
 use crate::object::{self, WORD};
 use crate::old_space::walk_segment;
 use crate::oop::Oop;
@@ -99,27 +99,9 @@ impl Heap {
         }
 
         // 2. Update every pointer.
-        {
-            let Heap {
-                nil,
-                class_table,
-                handles,
-                finalized,
-                finalizable,
-                ..
-            } = self;
-            visit_all_roots(
-                roots,
-                nil,
-                class_table,
-                handles,
-                finalized,
-                &mut |slot: &mut Oop| *slot = Oop::from_bits(forwarded(slot.bits())),
-            );
-            for f in finalizable.iter_mut() {
-                *f = Oop::from_bits(forwarded(f.bits()));
-            }
-        }
+        self.own.visit_all(roots, &mut |slot: &mut Oop| {
+            *slot = Oop::from_bits(forwarded(slot.bits()))
+        });
         let mut k = 0;
         let update = |addr: usize, k: &mut usize, saved: &mut [u64]| {
             // SAFETY: `addr` is an object or free chunk of a sealed segment.
@@ -128,15 +110,19 @@ impl Heap {
                 return;
             }
             // SAFETY: as above.
-            let slots = unsafe { object::pointer_slots(addr, h) };
+            let n = unsafe { object::pointer_slots(addr, h) };
             let grey = h.has(GREY_BIT);
-            for i in 0..slots {
-                if i == 0 && grey {
-                    saved[*k] = forwarded(saved[*k]);
-                } else {
-                    // SAFETY: `i` is a pointer slot of a live object.
-                    unsafe { object::write_slot(addr, i, forwarded(object::read_slot(addr, i))) };
-                }
+            // Word 0 of a grey object holds its forwarding address; its value is saved.
+            let first = if grey && n > 0 {
+                saved[*k] = forwarded(saved[*k]);
+                1
+            } else {
+                0
+            };
+            for i in first..n {
+                // SAFETY: `i` is a pointer slot of a live object. Raw reads and writes:
+                // `forwarded` may read word 0 of this very object.
+                unsafe { object::write_slot(addr, i, forwarded(object::read_slot(addr, i))) };
             }
             if grey {
                 *k += 1;

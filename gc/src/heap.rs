@@ -10,7 +10,7 @@ use crate::header::{ClassIndex, HASH_MASK};
 use crate::nursery::{AllocPointers, Nursery};
 use crate::old_space::OldSpace;
 use crate::oop::Oop;
-use crate::roots::{HandleMark, Handles, RootSet};
+use crate::roots::{HandleMark, Handles, HeapRoots};
 use crate::stats::{GcStats, Occupancy};
 
 /// Cairn's object memory and collector. See the crate documentation for a tour.
@@ -19,15 +19,10 @@ pub struct Heap {
     pub(crate) ptrs: Box<AllocPointers>,
     pub(crate) nursery: Nursery,
     pub(crate) old: OldSpace,
-    pub(crate) nil: Oop,
-    pub(crate) class_table: Vec<Oop>,
-    pub(crate) handles: Handles,
+    /// nil, class table, handles, finalization lists.
+    pub(crate) own: HeapRoots,
     /// Old objects that may hold young pointers; each has the remembered flag.
     pub(crate) remembered: Vec<Oop>,
-    /// Objects registered for finalization (weakly held).
-    pub(crate) finalizable: Vec<Oop>,
-    /// Registered objects found unreachable, kept alive until the VM takes them.
-    pub(crate) finalized: Vec<Oop>,
     pub(crate) hash_state: u64,
     pub(crate) stats: GcStats,
     /// Slow-path allocations left before the next stress collection.
@@ -59,12 +54,14 @@ impl Heap {
             old: OldSpace::new(config.old_segment_bytes),
             ptrs,
             nursery,
-            nil: Oop::small_int(0),
-            class_table: vec![Oop::small_int(0); ClassIndex::FIRST_FREE.index()],
-            handles: Handles::default(),
+            own: HeapRoots {
+                nil: Oop::small_int(0),
+                class_table: vec![Oop::small_int(0); ClassIndex::FIRST_FREE.index()],
+                handles: Handles::default(),
+                finalized: Vec::new(),
+                finalizable: Vec::new(),
+            },
             remembered: Vec::new(),
-            finalizable: Vec::new(),
-            finalized: Vec::new(),
             hash_state: seed | 1,
             stats: GcStats::default(),
             stress_countdown: config.stress_interval,
@@ -86,9 +83,9 @@ impl Heap {
     /// Sets the value that fills new pointer slots and replaces cleared weak references.
     /// The heap holds it as a root. Until it is set, nil is `SmallInteger 0`.
     pub fn set_nil(&mut self, nil: Oop) {
-        let old = self.nil;
-        self.nil = nil;
-        for c in &mut self.class_table {
+        let old = self.own.nil;
+        self.own.nil = nil;
+        for c in &mut self.own.class_table {
             if *c == old {
                 *c = nil;
             }
@@ -97,25 +94,26 @@ impl Heap {
 
     /// The current nil.
     pub fn nil(&self) -> Oop {
-        self.nil
+        self.own.nil
     }
 
     /// Adds a class to the class table and returns its index.
     pub fn register_class(&mut self, class: Oop) -> Result<ClassIndex, ClassTableFull> {
-        let index = self.class_table.len();
+        let index = self.own.class_table.len();
         if index > ClassIndex::MAX.index() {
             return Err(ClassTableFull);
         }
-        self.class_table.push(class);
+        self.own.class_table.push(class);
         Ok(ClassIndex(index as u32))
     }
 
     /// The class registered at `index`, or nil.
     pub fn class_at(&self, index: ClassIndex) -> Oop {
-        self.class_table
+        self.own
+            .class_table
             .get(index.index())
             .copied()
-            .unwrap_or(self.nil)
+            .unwrap_or(self.own.nil)
     }
 
     /// Sets the class at `index` (growing the table with nil as needed); used for the
@@ -124,36 +122,36 @@ impl Heap {
         if index > ClassIndex::MAX {
             return Err(ClassTableFull);
         }
-        if self.class_table.len() <= index.index() {
-            self.class_table.resize(index.index() + 1, self.nil);
+        if self.own.class_table.len() <= index.index() {
+            self.own.class_table.resize(index.index() + 1, self.own.nil);
         }
-        self.class_table[index.index()] = class;
+        self.own.class_table[index.index()] = class;
         Ok(())
     }
 
     /// One past the largest class index in use.
     pub fn class_table_len(&self) -> usize {
-        self.class_table.len()
+        self.own.class_table.len()
     }
 
     /// The handle stack (read).
     pub fn handles(&self) -> &Handles {
-        &self.handles
+        &self.own.handles
     }
 
     /// The handle stack (push, set, release).
     pub fn handles_mut(&mut self) -> &mut Handles {
-        &mut self.handles
+        &mut self.own.handles
     }
 
     /// Marks the handle stack's depth: `let m = heap.handle_mark(); …; heap.handle_release(m)`.
     pub fn handle_mark(&self) -> HandleMark {
-        self.handles.mark()
+        self.own.handles.mark()
     }
 
     /// Drops every handle pushed since `mark`.
     pub fn handle_release(&mut self, mark: HandleMark) {
-        self.handles.release(mark)
+        self.own.handles.release(mark)
     }
 
     /// Statistics of past collections.
@@ -176,23 +174,23 @@ impl Heap {
     /// dropped from the registry and queued for [`Heap::take_finalized`].
     pub fn register_finalizer(&mut self, oop: Oop) {
         if oop.is_ptr() {
-            self.finalizable.push(oop);
+            self.own.finalizable.push(oop);
         }
     }
 
     /// Removes and returns the objects found unreachable since the last call.
     pub fn take_finalized(&mut self) -> Vec<Oop> {
-        std::mem::take(&mut self.finalized)
+        std::mem::take(&mut self.own.finalized)
     }
 
     /// The objects waiting in the finalization queue (diagnostics; not removed).
     pub fn finalization_queue(&self) -> &[Oop] {
-        &self.finalized
+        &self.own.finalized
     }
 
     /// Number of objects registered for finalization and not yet queued.
     pub fn finalizable_count(&self) -> usize {
-        self.finalizable.len()
+        self.own.finalizable.len()
     }
 
     /// Spaces' occupancy now.
@@ -238,22 +236,4 @@ impl Heap {
         let room = self.config.max_heap_bytes.saturating_sub(self.nursery.size);
         (live * 2).max(8 * self.config.old_segment_bytes).min(room)
     }
-}
-
-/// The roots every collection visits, besides the remembered set: the VM's root set,
-/// then the heap's own (nil, class table, handles, finalization queue). `f` receives
-/// every slot, immediates included, and must leave immediates alone.
-pub(crate) fn visit_all_roots(
-    roots: &mut dyn RootSet,
-    nil: &mut Oop,
-    class_table: &mut [Oop],
-    handles: &mut Handles,
-    finalized: &mut [Oop],
-    f: &mut dyn FnMut(&mut Oop),
-) {
-    roots.visit_roots(f);
-    f(nil);
-    class_table.iter_mut().for_each(&mut *f);
-    handles.slots_mut().iter_mut().for_each(&mut *f);
-    finalized.iter_mut().for_each(&mut *f);
 }

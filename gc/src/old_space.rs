@@ -187,6 +187,51 @@ impl OldSpace {
         self.free_bytes = 0;
     }
 
+    /// Checks the free lists against the segments: every listed chunk is a free chunk
+    /// of the listed size inside a segment, and the listed bytes plus the bump region
+    /// add up to `free_bytes`. Returns a description of each mismatch.
+    pub(crate) fn check_free_lists(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut listed = self.bump_end - self.bump;
+        let small = self
+            .small_free
+            .iter()
+            .enumerate()
+            .flat_map(|(w, l)| l.iter().map(move |&s| (s, w)));
+        for (start, words) in small.chain(self.big_free.iter().copied()) {
+            listed += words * WORD;
+            if !self
+                .segments
+                .iter()
+                .any(|seg| seg.contains(start) && start + words * WORD <= seg.end)
+            {
+                problems.push(format!(
+                    "free chunk {start:#x} of {words} words is outside every segment"
+                ));
+                continue;
+            }
+            // SAFETY: the chunk lies inside a segment, which is walkable memory.
+            let (addr, h) = unsafe {
+                let addr = object::header_addr_from_start(start);
+                (addr, object::header(addr))
+            };
+            // SAFETY: as above.
+            let size = unsafe { object::total_bytes(addr, h) };
+            if h.class() != crate::header::ClassIndex::FREE || size != words * WORD {
+                problems.push(format!(
+                    "listed chunk {start:#x} of {words} words is not such a free chunk"
+                ));
+            }
+        }
+        if listed != self.free_bytes {
+            problems.push(format!(
+                "free lists hold {listed} bytes, accounting says {}",
+                self.free_bytes
+            ));
+        }
+        problems
+    }
+
     /// Maps a large-object segment of at least `bytes` and returns its start.
     pub(crate) fn alloc_large(&mut self, bytes: usize) -> Option<usize> {
         let seg = Segment::map(bytes.div_ceil(4096) * 4096)?;

@@ -53,3 +53,25 @@ fn unreachable_objects_are_reclaimed() {
     let last = heap.stats().last().unwrap();
     assert_eq!(last.kind, CollectionKind::FullCompact);
 }
+
+#[test]
+fn census_counts_live_instances_and_bytes_per_class() {
+    let (mut heap, class) = boot(small_config());
+    let other = heap.register_class(Oop::small_int(7)).unwrap();
+    let mut vm = MockVm::default();
+    for i in 0..10 {
+        let o = heap.alloc(&mut vm, class, Format::Fixed, 2, 0).unwrap();
+        if i % 2 == 0 {
+            vm.roots.push(o);
+        }
+    }
+    let s = heap.alloc(&mut vm, other, Format::Bytes, 0, 200).unwrap();
+    vm.roots.push(s);
+    let census = heap.census(&mut vm);
+    let row = |c| census.iter().find(|r| r.class == c).copied().unwrap();
+    // Five rooted objects of 3 words, plus nil (2 words) in the same class.
+    assert_eq!((row(class).instances, row(class).bytes), (6, 5 * 24 + 16));
+    assert_eq!((row(other).instances, row(other).bytes), (1, 8 + 25 * 8));
+    assert_eq!(census[0].class, other, "largest first");
+    assert_eq!(heap.object_bytes(Oop::small_int(3)), 0);
+}

@@ -181,6 +181,16 @@ impl World {
         v
     }
 
+    /// The `selector`-th (modulo) reachable object that satisfies `filter`, if any.
+    fn pick_target(&self, selector: usize, filter: impl Fn(&MObj) -> bool) -> Option<usize> {
+        let r: Vec<usize> = self
+            .reachable()
+            .into_iter()
+            .filter(|id| filter(&self.objs[id]))
+            .collect();
+        (!r.is_empty()).then(|| r[selector % r.len()])
+    }
+
     fn pick(&self, sel: Sel) -> Val {
         match sel {
             Sel::Nil => Val::Nil,
@@ -378,15 +388,9 @@ impl World {
                 value,
             } => {
                 let value = self.pick(value);
-                let targets: Vec<usize> = self
-                    .reachable()
-                    .into_iter()
-                    .filter(|id| !self.objs[id].slots.is_empty())
-                    .collect();
-                if targets.is_empty() {
+                let Some(t) = self.pick_target(target, |o| !o.slots.is_empty()) else {
                     return;
-                }
-                let t = targets[target % targets.len()];
+                };
                 let slot = slot % self.objs[&t].slots.len();
                 let (toop, voop) = (self.objs[&t].oop, self.oop_of(value));
                 self.heap.store(toop, slot, voop);
@@ -403,26 +407,18 @@ impl World {
                 offset,
                 byte,
             } => {
-                let targets: Vec<usize> = self
-                    .reachable()
-                    .into_iter()
-                    .filter(|id| !self.objs[id].bytes.is_empty())
-                    .collect();
-                if targets.is_empty() {
+                let Some(t) = self.pick_target(target, |o| !o.bytes.is_empty()) else {
                     return;
-                }
-                let t = targets[target % targets.len()];
+                };
                 let o = self.objs.get_mut(&t).unwrap();
                 let offset = offset % o.bytes.len();
                 o.bytes[offset] = byte;
                 self.heap.bytes_mut(o.oop)[offset] = byte;
             }
             Op::Hash { target } => {
-                let r = self.reachable();
-                if r.is_empty() {
+                let Some(id) = self.pick_target(target, |_| true) else {
                     return;
-                }
-                let id = r[target % r.len()];
+                };
                 let h = self.heap.identity_hash(self.objs[&id].oop);
                 let o = self.objs.get_mut(&id).unwrap();
                 assert!(h != 0 && h < 1 << 22);
@@ -444,11 +440,9 @@ impl World {
                 self.resync_after_collection(before);
             }
             Op::Pin { target } => {
-                let r = self.reachable();
-                if r.is_empty() {
+                let Some(id) = self.pick_target(target, |_| true) else {
                     return;
-                }
-                let id = r[target % r.len()];
+                };
                 let oop = self.objs[&id].oop;
                 let pinned = self.heap.pin(oop);
                 assert_eq!(
@@ -459,11 +453,9 @@ impl World {
                 self.objs.get_mut(&id).unwrap().pinned |= pinned;
             }
             Op::RegisterFinalizer { target } => {
-                let r = self.reachable();
-                if r.is_empty() {
+                let Some(id) = self.pick_target(target, |_| true) else {
                     return;
-                }
-                let id = r[target % r.len()];
+                };
                 if !self.registry.contains(&id) && !self.finalized.contains(&id) {
                     self.heap.register_finalizer(self.objs[&id].oop);
                     self.registry.push(id);
@@ -479,11 +471,11 @@ impl World {
                 assert_eq!(got, want, "finalization queue");
             }
             Op::Become { a, b, swap } => {
-                let r = self.reachable();
-                if r.is_empty() {
+                let (Some(a), Some(b)) =
+                    (self.pick_target(a, |_| true), self.pick_target(b, |_| true))
+                else {
                     return;
-                }
-                let (a, b) = (r[a % r.len()], r[b % r.len()]);
+                };
                 let (aoop, boop) = (self.objs[&a].oop, self.objs[&b].oop);
                 let map = |v: &mut Val| match *v {
                     Val::Ref(x) if x == a => *v = Val::Ref(b),
@@ -753,6 +745,7 @@ proptest! {
     fn heap_matches_model_under_gc_stress(ops in prop::collection::vec(op(), 1..120), interval in 1u32..4) {
         let mut config = small_config();
         config.stress_interval = interval;
+        config.verify_collections = true;
         run(config, ROOTS, &ops);
     }
 }

@@ -47,7 +47,7 @@ macro_rules! bytecodes {
             }
 
             /// Encoded length in bytes, opcode included.
-            pub fn len(self) -> usize {
+            pub fn size(self) -> usize {
                 match self {
                     $( Opcode::$name => 1 $( $( + operand_len!($ty) )* )?, )*
                 }
@@ -75,7 +75,7 @@ macro_rules! bytecodes {
             /// Decodes the instruction at `pc`, or `None` when the bytes are not one.
             pub fn decode(code: &[u8], pc: usize) -> Option<Instr> {
                 let op = Opcode::from_byte(*code.get(pc)?)?;
-                if pc + op.len() > code.len() {
+                if pc + op.size() > code.len() {
                     return None;
                 }
                 #[allow(unused_mut, unused_variables)]
@@ -258,7 +258,7 @@ pub fn special_binary(selector: &str) -> Option<fn(u16) -> Instr> {
 impl Instr {
     /// Where a jump at `pc` lands, if this instruction is a jump.
     pub fn jump_target(&self, pc: usize) -> Option<usize> {
-        let next = pc + self.opcode().len();
+        let next = pc + self.opcode().size();
         match *self {
             Instr::Jump { offset }
             | Instr::JumpIfTrue { offset }
@@ -302,7 +302,7 @@ pub fn decode_all(code: &[u8]) -> Result<Vec<(usize, Instr)>, usize> {
     while pc < code.len() {
         let instr = Instr::decode(code, pc).ok_or(pc)?;
         out.push((pc, instr));
-        pc += instr.opcode().len();
+        pc += instr.opcode().size();
     }
     Ok(out)
 }

@@ -16,6 +16,7 @@ mod objects;
 mod prims;
 pub mod state;
 pub mod syntax;
+pub mod verifier;
 mod vm;
 
 pub use vm::{Vm, VmError, VmResult};

@@ -304,6 +304,12 @@ impl Vm {
         file: Rc<str>,
         binding: Option<(&str, bool)>,
     ) -> VmResult<u32> {
+        if let Err(violations) = crate::verifier::verify(code) {
+            return Err(VmError::Fatal(format!(
+                "{file}: bytecode verification failed for {}: {violations:?}",
+                code.selector
+            )));
+        }
         self.install_with_selector(code, holder, file, binding, None)
     }
 

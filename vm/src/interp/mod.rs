@@ -110,8 +110,8 @@ impl Vm {
             }
             loop {
                 let op = code[pc];
-                // SAFETY: the compiler only emits valid opcodes, checked by the verifier
-                // in debug builds when methods are installed.
+                // SAFETY: every method is checked by `verifier::verify` when it is
+                // installed: its code decodes into valid opcodes and never falls off the end.
                 let op: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op) };
                 match op {
                     Opcode::PushLocal => {
@@ -455,6 +455,7 @@ impl Vm {
 
     /// Numbers are identical when equal (LargeIntegers and boxed Doubles are values).
     #[cold]
+    #[inline(never)]
     pub(crate) fn same_boxed_number(&self, a: Oop, b: Oop) -> bool {
         let (ca, cb) = (self.class_of(a).0, self.class_of(b).0);
         ca == cb
@@ -476,10 +477,19 @@ impl Vm {
     }
 }
 
-/// SmallInteger fast paths for the arithmetic opcodes.
+/// SmallInteger (and immediate Double) fast paths for the arithmetic opcodes.
 #[inline(always)]
 fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
     if !(a.is_small_int() && b.is_small_int()) {
+        if a.is_immediate_float() && b.is_immediate_float() {
+            let (x, y) = (a.as_f64(), b.as_f64());
+            return Oop::try_from_f64(match op {
+                Opcode::Add => x + y,
+                Opcode::Sub => x - y,
+                Opcode::Mul => x * y,
+                _ => return None,
+            });
+        }
         return None;
     }
     match op {
@@ -506,7 +516,7 @@ fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
 
 impl Vm {
     /// Double fast paths (immediate or boxed doubles, or a double and an integer).
-    #[inline]
+    #[inline(never)]
     fn float_arith(&mut self, op: Opcode, a: Oop, b: Oop) -> VmResult<Option<Oop>> {
         let Some(x) = self.double_value(a) else {
             return Ok(None);
