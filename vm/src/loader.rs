@@ -60,6 +60,9 @@ pub const CORE_CLASSES: &[&str] = &[
     "Warning",
 ];
 
+/// Selectors of the marked methods of Block.
+pub(crate) const MARKED_SELECTORS: &[&str] = &["on:do:", "ensure:", "ifCurtailed:"];
+
 /// Source of the marked methods (docs/design/exceptions.md): their protected block runs
 /// at pc `PROTECTED_PC` (after `PushSelf; Send value`).
 const MARKED: &[(&str, &str, u8)] = &[
