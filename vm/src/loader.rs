@@ -228,6 +228,7 @@ impl Vm {
                 superclass: super_index,
                 meta,
                 is_meta: false,
+                instance: None,
                 fields: fields.clone(),
                 shape,
                 methods: HashMap::new(),
@@ -242,6 +243,7 @@ impl Vm {
                 superclass: Some(meta_super),
                 meta: metaclass,
                 is_meta: true,
+                instance: Some(idx),
                 fields: meta_fields.clone(),
                 shape: Shape::Special,
                 methods: HashMap::new(),
@@ -386,6 +388,7 @@ impl Vm {
             line: code.line,
             file: file.clone(),
             heap_object: Oop::small_int(0),
+            uses_fields: uses_fields(code),
             invocations: 0,
             back_edges: 0,
         }));
@@ -583,6 +586,19 @@ impl Vm {
         }
         Ok(())
     }
+}
+
+/// True when `code` or a nested block touches an instance variable.
+fn uses_fields(code: &CompiledCode) -> bool {
+    let direct = decode_all(&code.code).map_or(true, |is| {
+        is.iter().any(|(_, i)| {
+            matches!(
+                i,
+                Instr::PushField { .. } | Instr::StoreField { .. } | Instr::PopField { .. }
+            )
+        })
+    });
+    direct || code.blocks.iter().any(uses_fields)
 }
 
 /// Kernel classes whose instances `new` cannot make (immediates, blocks, methods...).

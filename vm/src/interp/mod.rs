@@ -121,13 +121,17 @@ impl Vm {
                     }
                     Opcode::PushField => {
                         let recv = self.slot(fp);
-                        let v = self.heap.fetch(recv, code[pc + 1] as usize);
+                        // SAFETY: the receiver is an instance of the method's holder or a subclass
+                        // (sends look up by its class; `invokeOn:with:` checks), so it has the field.
+                        let v = unsafe { self.heap.fetch_unchecked(recv, code[pc + 1] as usize) };
                         self.push(v);
                         pc += 2;
                     }
                     Opcode::PushTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
-                        let v = self.heap.fetch(vec, code[pc + 2] as usize);
+                        // SAFETY: temp vectors are made by MakeTempVec with the size the compiler
+                        // computed for its indices.
+                        let v = unsafe { self.heap.fetch_unchecked(vec, code[pc + 2] as usize) };
                         self.push(v);
                         pc += 3;
                     }
@@ -180,13 +184,15 @@ impl Vm {
                     Opcode::StoreField => {
                         let recv = self.slot(fp);
                         let v = self.top();
-                        self.heap.store(recv, code[pc + 1] as usize, v);
+                        // SAFETY: as PushField.
+                        unsafe { self.heap.store_unchecked(recv, code[pc + 1] as usize, v) };
                         pc += 2;
                     }
                     Opcode::StoreTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.top();
-                        self.heap.store(vec, code[pc + 2] as usize, v);
+                        // SAFETY: as PushTempVec.
+                        unsafe { self.heap.store_unchecked(vec, code[pc + 2] as usize, v) };
                         pc += 3;
                     }
                     Opcode::PopLocal => {
@@ -197,13 +203,15 @@ impl Vm {
                     Opcode::PopField => {
                         let recv = self.slot(fp);
                         let v = self.pop();
-                        self.heap.store(recv, code[pc + 1] as usize, v);
+                        // SAFETY: as PushField.
+                        unsafe { self.heap.store_unchecked(recv, code[pc + 1] as usize, v) };
                         pc += 2;
                     }
                     Opcode::PopTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.pop();
-                        self.heap.store(vec, code[pc + 2] as usize, v);
+                        // SAFETY: as PushTempVec.
+                        unsafe { self.heap.store_unchecked(vec, code[pc + 2] as usize, v) };
                         pc += 3;
                     }
                     Opcode::MakeTempVec => {
