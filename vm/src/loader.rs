@@ -483,31 +483,10 @@ impl Vm {
     /// Boots: reserves the core class indices, makes nil/true/false/system and loads the
     /// core kernel classes.
     pub(crate) fn bootstrap(&mut self) -> VmResult<()> {
-        for name in [
-            "Object",
-            "Class",
-            "Metaclass",
-            "Nil",
-            "True",
-            "False",
-            "Integer",
-            "Double",
-            "String",
-            "Symbol",
-            "Array",
-            "Block1",
-            "Block2",
-            "Block3",
-            "Method",
-            "Primitive",
-            "System",
-            "Character",
-        ] {
+        for name in BOOT_CLASSES {
             self.reserve(name);
         }
         let r = |vm: &Vm, n: &str| vm.reserved[n].0 .0;
-        let k = &mut self.s.known;
-        let _ = k;
         let known = crate::state::Known {
             object: r(self, "Object"),
             class: r(self, "Class"),
@@ -532,16 +511,13 @@ impl Vm {
             character: r(self, "Character"),
         };
         self.s.known = known;
+        // nil first: it fills every pointer slot allocated from now on.
         let nil = self.alloc_old(ClassIndex(known.nil), Format::Zero, 0, 0)?;
         self.heap.set_nil(nil);
         self.s.specials.nil = nil;
-        // The stack starts out as nil too.
-        let t = self.alloc_old(ClassIndex(known.true_), Format::Zero, 0, 0)?;
-        self.s.specials.true_ = t;
-        let f = self.alloc_old(ClassIndex(known.false_), Format::Zero, 0, 0)?;
-        self.s.specials.false_ = f;
-        let sys = self.alloc_old(ClassIndex(known.system), Format::Zero, 0, 0)?;
-        self.s.specials.system = sys;
+        self.s.specials.true_ = self.alloc_old(ClassIndex(known.true_), Format::Zero, 0, 0)?;
+        self.s.specials.false_ = self.alloc_old(ClassIndex(known.false_), Format::Zero, 0, 0)?;
+        self.s.specials.system = self.alloc_old(ClassIndex(known.system), Format::Zero, 0, 0)?;
         // Class's own fields are needed before Class is loaded (root metaclass).
         if let Some((src, file)) = self.kernel_source("Class") {
             let def = crate::syntax::parse_class(&src, &file)
@@ -549,39 +525,20 @@ impl Vm {
             self.class_instance_fields =
                 def.instance_fields.iter().map(|f| f.name.clone()).collect();
         }
-        for name in [
-            "Object",
-            "Class",
-            "Metaclass",
-            "Nil",
-            "True",
-            "False",
-            "Integer",
-            "Double",
-            "String",
-            "Symbol",
-            "Array",
-            "Block1",
-            "Block2",
-            "Block3",
-            "Method",
-            "Primitive",
-            "System",
-        ] {
-            if self.load_global(name)?.is_none() {
+        for name in BOOT_CLASSES {
+            if self.load_global(name)?.is_none() && name != "Character" {
                 return Err(VmError::Fatal(format!("the kernel has no class {name}")));
             }
         }
-        let _ = self.load_global("Character")?;
-        for (name, value) in [("nil", nil), ("true", t), ("false", f), ("system", sys)] {
+        for name in ["nil", "true", "false", "system"] {
             let id = self.intern(name);
+            let s = self.s.specials;
             let v = match name {
-                "nil" => self.s.specials.nil,
-                "true" => self.s.specials.true_,
-                "false" => self.s.specials.false_,
-                _ => self.s.specials.system,
+                "nil" => s.nil,
+                "true" => s.true_,
+                "false" => s.false_,
+                _ => s.system,
             };
-            let _ = value;
             self.set_global(id, v);
         }
         Ok(())
@@ -600,6 +557,28 @@ fn uses_fields(code: &CompiledCode) -> bool {
     });
     direct || code.blocks.iter().any(uses_fields)
 }
+
+/// Classes loaded at boot (Character is optional).
+const BOOT_CLASSES: [&str; 18] = [
+    "Object",
+    "Class",
+    "Metaclass",
+    "Nil",
+    "True",
+    "False",
+    "Integer",
+    "Double",
+    "String",
+    "Symbol",
+    "Array",
+    "Block1",
+    "Block2",
+    "Block3",
+    "Method",
+    "Primitive",
+    "System",
+    "Character",
+];
 
 /// Kernel classes whose instances `new` cannot make (immediates, blocks, methods...).
 pub(crate) const SPECIAL_SHAPES: &[&str] = &[
