@@ -298,6 +298,21 @@ impl Vm {
                             continue 'frames;
                         }
                     }
+                    Opcode::At | Opcode::AtPut => {
+                        let argc = if op == Opcode::At { 1 } else { 2 };
+                        if self.array_access(argc) {
+                            pc += 3;
+                        } else {
+                            let site = u16_at(code, pc + 1);
+                            self.save_pc(pc + 3);
+                            self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
+                            continue 'frames;
+                        }
+                    }
                     Opcode::Identical => {
                         let b = self.pop();
                         let a = self.top();
@@ -459,6 +474,33 @@ impl Vm {
         self.s.sp = base;
         self.push(c);
         Ok(())
+    }
+
+    /// `at:` (argc 1) or `at:put:` (argc 2) on an Array with a SmallInteger index in
+    /// range, done in place; false when the send must happen.
+    #[inline(always)]
+    fn array_access(&mut self, argc: usize) -> bool {
+        let (recv, index) = (self.peek(argc), self.peek(argc - 1));
+        if !(recv.is_ptr() && index.is_small_int() && self.class_of(recv).0 == self.s.known.array) {
+            return false;
+        }
+        let i = index.as_small_int();
+        if i < 1 || i as usize > self.heap.slot_count(recv) {
+            return false;
+        }
+        let i = i as usize - 1;
+        let result = if argc == 1 {
+            // SAFETY: Arrays have no named slots; i is below the slot count.
+            unsafe { self.heap.fetch_unchecked(recv, i) }
+        } else {
+            let v = self.peek(0);
+            // SAFETY: as above.
+            unsafe { self.heap.store_unchecked(recv, i, v) };
+            v
+        };
+        self.s.sp -= argc;
+        self.set_slot(self.s.sp - 1, result);
+        true
     }
 
     /// Numbers are identical when equal (LargeIntegers and boxed Doubles are values).
