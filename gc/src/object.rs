@@ -267,6 +267,19 @@ pub(crate) unsafe fn total_bytes(addr: usize, h: Header) -> usize {
     (has_prefix(h) as usize + 1 + occupied_body(h, body)) * WORD
 }
 
+/// [`total_bytes`] of an object known not to be a free chunk (the collectors' copy and
+/// scan loops, which never meet free chunks).
+///
+/// # Safety
+/// As [`body_words`], and `addr` must not be a free chunk.
+#[inline(always)]
+pub(crate) unsafe fn object_total_bytes(addr: usize, h: Header) -> usize {
+    debug_assert!(h.class() != ClassIndex::FREE);
+    // SAFETY: forwarded from the caller.
+    let body = unsafe { body_words(addr, h) };
+    (has_prefix(h) as usize + 1 + body.max(1)) * WORD
+}
+
 /// Address one past the end of the object at `addr`.
 ///
 /// # Safety

@@ -95,11 +95,11 @@ impl Scavenger<'_> {
         self.copy(addr, h) as u64
     }
 
-    #[inline]
+    #[inline(always)]
     fn copy(&mut self, addr: usize, h: crate::header::Header) -> usize {
         let start = object::start_of(addr, h);
         // SAFETY: `addr` is a from-space object.
-        let size = unsafe { object::total_bytes(addr, h) };
+        let size = unsafe { object::object_total_bytes(addr, h) };
         let survive =
             !self.tenure_all && h.age() < self.tenure_age && self.to_top + size <= self.to_end;
         let dest = if survive {
@@ -212,7 +212,10 @@ impl Scavenger<'_> {
                 // is read before scanning, which never changes it.
                 let addr = unsafe { object::header_addr_from_start(*scan) };
                 // SAFETY: as above.
-                *scan = unsafe { object::end_of(addr, object::header(addr)) };
+                *scan = unsafe {
+                    let h = object::header(addr);
+                    object::start_of(addr, h) + object::object_total_bytes(addr, h)
+                };
                 self.scan_object(addr);
             } else if let Some(p) = self.promoted.pop() {
                 if self.scan_object(p) {
