@@ -233,6 +233,10 @@ bytecodes! {
     IncLocal = 45 (n: u8, skip: u8);
     /// `/` (truncated integer quotient) with a SmallInteger fast path.
     Quo = 46 (site: u16);
+    /// `at:` with a fast path for Arrays and SmallInteger indices in range.
+    At = 47 (site: u16);
+    /// `at:put:` with a fast path for Arrays and SmallInteger indices in range.
+    AtPut = 48 (site: u16);
 }
 
 /// The opcode that gives a fast path to `selector` with one argument, if any.
@@ -250,6 +254,7 @@ pub fn special_binary(selector: &str) -> Option<fn(u16) -> Instr> {
         "//" => |site| Instr::IntDiv { site },
         "\\\\" | "%" => |site| Instr::Mod { site },
         "/" => |site| Instr::Quo { site },
+        "at:" => |site| Instr::At { site },
         "&" | "bitAnd:" => |site| Instr::BitAnd { site },
         _ => return None,
     })
@@ -288,7 +293,9 @@ impl Instr {
             | Instr::IntDiv { site }
             | Instr::Mod { site }
             | Instr::BitAnd { site }
-            | Instr::Quo { site } => Some(site),
+            | Instr::Quo { site }
+            | Instr::At { site }
+            | Instr::AtPut { site } => Some(site),
             _ => None,
         }
     }

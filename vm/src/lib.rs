@@ -19,4 +19,5 @@ pub mod syntax;
 pub mod verifier;
 mod vm;
 
+pub use prims::implemented as implemented_primitives;
 pub use vm::{Vm, VmError, VmResult};

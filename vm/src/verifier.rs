@@ -171,6 +171,7 @@ fn effect(i: &Instr, code: &CompiledCode) -> (i64, i64) {
         Instr::Dup => (1, 2),
         Instr::Send { site } | Instr::SuperSend { site } => (argc(site) + 1, 1),
         Instr::Identical => (2, 1),
+        Instr::AtPut { .. } => (3, 1),
         Instr::ReturnTop => (1, 0),
         // A dead home: the value is replaced by `escapedBlock:`'s answer, then returned.
         Instr::ReturnNonLocal => (1, 1),

@@ -121,13 +121,17 @@ impl Vm {
                     }
                     Opcode::PushField => {
                         let recv = self.slot(fp);
-                        let v = self.heap.fetch(recv, code[pc + 1] as usize);
+                        // SAFETY: the receiver is an instance of the method's holder or a subclass
+                        // (sends look up by its class; `invokeOn:with:` checks), so it has the field.
+                        let v = unsafe { self.heap.fetch_unchecked(recv, code[pc + 1] as usize) };
                         self.push(v);
                         pc += 2;
                     }
                     Opcode::PushTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
-                        let v = self.heap.fetch(vec, code[pc + 2] as usize);
+                        // SAFETY: temp vectors are made by MakeTempVec with the size the compiler
+                        // computed for its indices.
+                        let v = unsafe { self.heap.fetch_unchecked(vec, code[pc + 2] as usize) };
                         self.push(v);
                         pc += 3;
                     }
@@ -180,13 +184,15 @@ impl Vm {
                     Opcode::StoreField => {
                         let recv = self.slot(fp);
                         let v = self.top();
-                        self.heap.store(recv, code[pc + 1] as usize, v);
+                        // SAFETY: as PushField.
+                        unsafe { self.heap.store_unchecked(recv, code[pc + 1] as usize, v) };
                         pc += 2;
                     }
                     Opcode::StoreTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.top();
-                        self.heap.store(vec, code[pc + 2] as usize, v);
+                        // SAFETY: as PushTempVec.
+                        unsafe { self.heap.store_unchecked(vec, code[pc + 2] as usize, v) };
                         pc += 3;
                     }
                     Opcode::PopLocal => {
@@ -197,13 +203,15 @@ impl Vm {
                     Opcode::PopField => {
                         let recv = self.slot(fp);
                         let v = self.pop();
-                        self.heap.store(recv, code[pc + 1] as usize, v);
+                        // SAFETY: as PushField.
+                        unsafe { self.heap.store_unchecked(recv, code[pc + 1] as usize, v) };
                         pc += 2;
                     }
                     Opcode::PopTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.pop();
-                        self.heap.store(vec, code[pc + 2] as usize, v);
+                        // SAFETY: as PushTempVec.
+                        unsafe { self.heap.store_unchecked(vec, code[pc + 2] as usize, v) };
                         pc += 3;
                     }
                     Opcode::MakeTempVec => {
@@ -278,6 +286,21 @@ impl Vm {
                         if let Some(r) = self.compare_fast(op, a, b) {
                             self.s.sp -= 1;
                             self.set_slot(self.s.sp - 1, self.boolean(r));
+                            pc += 3;
+                        } else {
+                            let site = u16_at(code, pc + 1);
+                            self.save_pc(pc + 3);
+                            self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
+                            continue 'frames;
+                        }
+                    }
+                    Opcode::At | Opcode::AtPut => {
+                        let argc = if op == Opcode::At { 1 } else { 2 };
+                        if self.array_access(argc) {
                             pc += 3;
                         } else {
                             let site = u16_at(code, pc + 1);
@@ -451,6 +474,33 @@ impl Vm {
         self.s.sp = base;
         self.push(c);
         Ok(())
+    }
+
+    /// `at:` (argc 1) or `at:put:` (argc 2) on an Array with a SmallInteger index in
+    /// range, done in place; false when the send must happen.
+    #[inline(always)]
+    fn array_access(&mut self, argc: usize) -> bool {
+        let (recv, index) = (self.peek(argc), self.peek(argc - 1));
+        if !(recv.is_ptr() && index.is_small_int() && self.class_of(recv).0 == self.s.known.array) {
+            return false;
+        }
+        let i = index.as_small_int();
+        if i < 1 || i as usize > self.heap.slot_count(recv) {
+            return false;
+        }
+        let i = i as usize - 1;
+        let result = if argc == 1 {
+            // SAFETY: Arrays have no named slots; i is below the slot count.
+            unsafe { self.heap.fetch_unchecked(recv, i) }
+        } else {
+            let v = self.peek(0);
+            // SAFETY: as above.
+            unsafe { self.heap.store_unchecked(recv, i, v) };
+            v
+        };
+        self.s.sp -= argc;
+        self.set_slot(self.s.sp - 1, result);
+        true
     }
 
     /// Numbers are identical when equal (LargeIntegers and boxed Doubles are values).

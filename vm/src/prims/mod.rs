@@ -77,6 +77,22 @@ pub fn find(class: &str, meta: bool, selector: &str) -> Option<PrimFn> {
     table.iter().find(|(s, _)| *s == selector).map(|(_, f)| *f)
 }
 
+/// Every primitive the engine implements, as (class, class side, selector), including
+/// the marked methods the loader gives VM-defined bodies (`Block>>on:do:` ...).
+pub fn implemented() -> Vec<(&'static str, bool, &'static str)> {
+    let mut out = Vec::new();
+    for (class, inst, cls) in TABLES {
+        out.extend(inst.iter().map(|(s, _)| (*class, false, *s)));
+        out.extend(cls.iter().map(|(s, _)| (*class, true, *s)));
+    }
+    out.extend(
+        crate::loader::MARKED_SELECTORS
+            .iter()
+            .map(|s| ("Block", false, *s)),
+    );
+    out
+}
+
 impl Vm {
     /// The receiver of a primitive with `argc` arguments.
     #[inline(always)]
