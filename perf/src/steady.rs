@@ -127,17 +127,18 @@ mod tests {
             .collect()
     }
 
+    fn steady_from_start() -> Steady {
+        Steady {
+            start: 0,
+            reached: true,
+            note: None,
+        }
+    }
+
     #[test]
     fn flat_series_is_steady_from_the_start() {
         let s = detect(&jitter(30, 1000.0, 0.01, 1));
-        assert_eq!(
-            s,
-            Steady {
-                start: 0,
-                reached: true,
-                note: None
-            }
-        );
+        assert_eq!(s, steady_from_start());
     }
 
     #[test]
@@ -171,14 +172,7 @@ mod tests {
         xs[25] = 4000.0;
         xs[39] = 3000.0; // even as the last iteration
         let s = detect(&xs);
-        assert_eq!(
-            s,
-            Steady {
-                start: 0,
-                reached: true,
-                note: None
-            }
-        );
+        assert_eq!(s, steady_from_start());
     }
 
     #[test]
