@@ -10,7 +10,7 @@
 
 use crate::report::render;
 use crate::results::{steady_groups, RunResults};
-use crate::stats::{bootstrap_ratios, median, pooled, Estimate};
+use crate::stats::{bootstrap_ratios, median, pooled, Estimate, GroupPair};
 
 /// What a comparison of one benchmark concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +112,7 @@ pub fn compare(a: &RunResults, b: &RunResults, threshold: f64) -> Result<Compari
     if names.is_empty() {
         return Err("the two runs have no benchmark in common".into());
     }
-    let pairs: Vec<(&[Vec<f64>], &[Vec<f64>])> = samples
+    let pairs: Vec<GroupPair<'_>> = samples
         .iter()
         .map(|(x, y)| (x.as_slice(), y.as_slice()))
         .collect();

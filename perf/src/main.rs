@@ -70,6 +70,11 @@ enum Cmd {
         #[arg(long, default_value_t = 5.0)]
         threshold: f64,
     },
+    /// Re-analyse a results file (steady states, summaries) and rewrite its table and plots.
+    Report {
+        /// The results.json of an earlier run; its directory receives table.txt and plots/.
+        results: PathBuf,
+    },
     /// Check iai-callgrind instruction counts against a committed baseline; exit 1 when
     /// one rose by more than the tolerance.
     IaiCheck {
@@ -119,6 +124,7 @@ fn main() -> ExitCode {
             vm_b,
             threshold,
         } => cmd_compare(&a, b.as_deref(), vm_a, vm_b, threshold),
+        Cmd::Report { results } => cmd_report(&results),
         Cmd::IaiCheck {
             baseline,
             output,
@@ -161,7 +167,14 @@ fn cmd_run(
         b.inner = inner.unwrap_or(b.inner).max(1);
     }
     let vms = if vm_specs.is_empty() {
-        vec![default_vm()]
+        let vm = default_vm();
+        if !Path::new(&vm.words[0]).is_file() {
+            return Err(format!(
+                "no Cairn binary at {}: build it with `cargo build --release -p cairn`, or name a VM with --vm",
+                vm.words[0]
+            ));
+        }
+        vec![vm]
     } else {
         vm_specs
             .iter()
@@ -192,31 +205,7 @@ fn cmd_run(
         timeout: timeout.map(Duration::from_secs),
     };
     let results = run(&opts)?;
-    let json = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
-    let json_path = out_dir.join("results.json");
-    std::fs::write(&json_path, json).map_err(|e| format!("{}: {e}", json_path.display()))?;
-    let plots = out_dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|e| format!("{}: {e}", plots.display()))?;
-    for bench in &opts.suite.benchmarks {
-        let rs: Vec<_> = results
-            .results
-            .iter()
-            .filter(|r| r.benchmark == bench.name)
-            .collect();
-        cairn_perf::plot::plot_benchmark(
-            &bench.name,
-            &rs,
-            &plots.join(format!("{}.svg", bench.name)),
-        )?;
-    }
-    let table = cairn_perf::report::run_table(&results);
-    std::fs::write(out_dir.join("table.txt"), &table).map_err(|e| e.to_string())?;
-    print!("{table}");
-    println!(
-        "results: {}  plots: {}",
-        json_path.display(),
-        plots.display()
-    );
+    write_outputs(&results, &out_dir)?;
     let failed = results
         .results
         .iter()
@@ -229,6 +218,55 @@ fn cmd_run(
         );
         return Ok(ExitCode::from(1));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes results.json, table.txt and plots/ into `out_dir` and prints the table.
+fn write_outputs(results: &RunResults, out_dir: &Path) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(results).map_err(|e| e.to_string())?;
+    let json_path = out_dir.join("results.json");
+    std::fs::write(&json_path, json).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    let plots = out_dir.join("plots");
+    std::fs::create_dir_all(&plots).map_err(|e| format!("{}: {e}", plots.display()))?;
+    let mut names: Vec<&str> = Vec::new();
+    for r in &results.results {
+        if !names.contains(&r.benchmark.as_str()) {
+            names.push(&r.benchmark);
+        }
+    }
+    for name in names {
+        let rs: Vec<_> = results
+            .results
+            .iter()
+            .filter(|r| r.benchmark == name)
+            .collect();
+        cairn_perf::plot::plot_benchmark(name, &rs, &plots.join(format!("{name}.svg")))?;
+    }
+    let table = cairn_perf::report::run_table(results);
+    std::fs::write(out_dir.join("table.txt"), &table).map_err(|e| e.to_string())?;
+    print!("{table}");
+    println!(
+        "results: {}  plots: {}",
+        json_path.display(),
+        plots.display()
+    );
+    Ok(())
+}
+
+fn cmd_report(path: &Path) -> Result<ExitCode, String> {
+    let mut results = RunResults::load(path)?;
+    for r in &mut results.results {
+        for inv in &mut r.invocations {
+            let series: Vec<f64> = inv.iterations_us.iter().map(|&x| x as f64).collect();
+            inv.steady = cairn_perf::steady::detect(&series);
+        }
+        r.summary = cairn_perf::results::summarise(&r.invocations);
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    write_outputs(&results, dir)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -57,7 +57,7 @@ pub fn plot_benchmark(name: &str, results: &[&BenchResult], path: &Path) -> Resu
         let colour = COLOURS[k % COLOURS.len()];
         let first_ok = r.invocations.iter().find(|i| i.error.is_none());
         // Warm-up region of the first successful invocation.
-        if let Some(inv) = first_ok.filter(|i| i.steady.start > 0) {
+        if let Some(inv) = first_ok.filter(|i| i.steady.reached && i.steady.start > 0) {
             let end = inv.steady.start as f64 + 0.5;
             chart
                 .draw_series([Rectangle::new(

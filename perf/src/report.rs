@@ -32,12 +32,16 @@ fn row(r: &BenchResult) -> [String; 8] {
     [
         base[0].clone(),
         base[1].clone(),
-        format!(
-            "{}{}",
-            s.warm_up.iterations,
-            if s.steady_reached { "" } else { "*" }
-        ),
-        ms(s.warm_up.time),
+        if s.steady_reached {
+            s.warm_up.iterations.to_string()
+        } else {
+            "-*".into()
+        },
+        if s.steady_reached {
+            ms(s.warm_up.time)
+        } else {
+            "-".into()
+        },
         format!("{} [{}, {}]", ms(e.value), ms(e.low), ms(e.high)),
         format!("{:.1}%", 100.0 * s.steady_cv),
         format!("{:.1}", s.peak_rss_kib as f64 / 1024.0),

@@ -39,7 +39,7 @@ impl Rng {
     /// A uniform index below `n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
         // Multiply-shift: unbiased enough for n far below 2^32.
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 }
 
@@ -142,6 +142,9 @@ fn resample_into(rng: &mut Rng, groups: &[Vec<f64>], out: &mut Vec<f64>) {
     }
 }
 
+/// The samples of one benchmark in two runs (A, B), grouped by invocation.
+pub type GroupPair<'a> = (&'a [Vec<f64>], &'a [Vec<f64>]);
+
 /// All samples of `groups`, pooled.
 pub fn pooled(groups: &[Vec<f64>]) -> Vec<f64> {
     groups.iter().flatten().copied().collect()
@@ -180,7 +183,7 @@ pub fn bootstrap_median_groups(groups: &[Vec<f64>]) -> Estimate {
 /// Ratios `median(b) / median(a)` for several benchmarks, each with a bootstrap
 /// interval, and the geometric mean of the ratios with its own interval (every
 /// resample draws all benchmarks afresh and takes the geomean of their ratios).
-pub fn bootstrap_ratios(pairs: &[(&[Vec<f64>], &[Vec<f64>])]) -> (Vec<Estimate>, Estimate) {
+pub fn bootstrap_ratios(pairs: &[GroupPair<'_>]) -> (Vec<Estimate>, Estimate) {
     let mut rng = Rng::new(BOOTSTRAP_SEED);
     let (mut ba, mut bb) = (Vec::new(), Vec::new());
     let mut per_bench: Vec<Vec<f64>> = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); pairs.len()];

@@ -6,8 +6,10 @@
 //!    deviation; the 2% floor keeps a noise-free series from having a zero band).
 //! 2. Rolling medians over a window of `w = clamp(n / 10, 3, 10)` iterations. A single
 //!    spike (a GC pause, a timer interrupt) does not move a window's median, a trend does.
-//! 3. Warm-up ends after the last window whose median lies outside the band; the leading
-//!    iterations of that last window that lie outside the band belong to warm-up too.
+//! 3. Warm-up ends after the last window whose median lies above the band (slower than
+//!    the steady state); the leading iterations of that last window that lie above the
+//!    band belong to warm-up too. Iterations faster than the steady state are not
+//!    warm-up: a series that gets slower is caught by the drift test below.
 //! 4. The remaining iterations are the steady state, unless they are fewer than
 //!    `max(3, n / 4)` or still drift: the medians of their two halves differ by more
 //!    than 3 standard errors and by more than 2% of `m`. Then the series is reported as
@@ -47,7 +49,7 @@ pub fn detect(xs: &[f64]) -> Steady {
     let tail = &xs[n / 2..];
     let m = median(tail);
     let tol = (3.0 * mad(tail)).max(REL_FLOOR * m.abs());
-    let out = |x: f64| (x - m).abs() > tol;
+    let out = |x: f64| x - m > tol;
     let w = (n / 10).clamp(3, 10);
     let last_bad = (0..=n - w).rev().find(|&i| out(median(&xs[i..i + w])));
     let start = match last_bad {
@@ -125,17 +127,18 @@ mod tests {
             .collect()
     }
 
+    fn steady_from_start() -> Steady {
+        Steady {
+            start: 0,
+            reached: true,
+            note: None,
+        }
+    }
+
     #[test]
     fn flat_series_is_steady_from_the_start() {
         let s = detect(&jitter(30, 1000.0, 0.01, 1));
-        assert_eq!(
-            s,
-            Steady {
-                start: 0,
-                reached: true,
-                note: None
-            }
-        );
+        assert_eq!(s, steady_from_start());
     }
 
     #[test]
@@ -169,14 +172,17 @@ mod tests {
         xs[25] = 4000.0;
         xs[39] = 3000.0; // even as the last iteration
         let s = detect(&xs);
-        assert_eq!(
-            s,
-            Steady {
-                start: 0,
-                reached: true,
-                note: None
-            }
-        );
+        assert_eq!(s, steady_from_start());
+    }
+
+    #[test]
+    fn faster_early_iterations_are_not_warm_up() {
+        // A machine that got busier half-way: the run slows down, it does not warm up.
+        let mut xs = jitter(10, 800.0, 0.01, 5);
+        xs.extend(jitter(10, 1000.0, 0.01, 6));
+        let s = detect(&xs);
+        assert!(!s.reached, "{s:?}");
+        assert!(s.note.unwrap().contains("drifting"));
     }
 
     #[test]
