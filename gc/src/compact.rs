@@ -78,7 +78,10 @@ impl Heap {
                         freed += size;
                         return;
                     }
+                    // Invariant: the object fits its own segment, so the destination
+                    // never passes the segment being walked (`dest` stays in range).
                     while to + size > segments[movable[dest]].end {
+                        debug_assert!(segments[movable[dest]].start < addr);
                         dest += 1;
                         to = segments[movable[dest]].start;
                     }
