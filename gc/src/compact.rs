@@ -10,8 +10,8 @@
 //! 3. Move: walk again, copy each grey object down to its new place, restoring word 0
 //!    and clearing the flags. Destinations never pass their sources, so walking forward
 //!    never reads an overwritten header.
-//! 4. The space after the last destination becomes free; segments left empty are
-//!    unmapped.
+//! 4. The space after the last destination becomes free; segments left empty refill the
+//!    tenure reserve or are unmapped.
 //!
 //! Segments holding a pinned object are neither sources nor destinations: they are
 //! swept in place.
@@ -78,7 +78,10 @@ impl Heap {
                         freed += size;
                         return;
                     }
+                    // Invariant: the object fits its own segment, so the destination
+                    // never passes the segment being walked (`dest` stays in range).
                     while to + size > segments[movable[dest]].end {
+                        debug_assert!(segments[movable[dest]].start < addr);
                         dest += 1;
                         to = segments[movable[dest]].start;
                     }
@@ -173,11 +176,17 @@ impl Heap {
             }
         }
         freed += self.sweep_segments(|i| fixed[i]);
-        let mut i = 0;
-        self.old.segments.retain(|_| {
-            i += 1;
-            !empty[i - 1]
-        });
+        // A pinned segment holds a marked object, so the sweep kept every segment and the
+        // indices of `empty` still match.
+        debug_assert_eq!(self.old.segments.len(), n);
+        let segments = std::mem::take(&mut self.old.segments);
+        for (seg, empty) in segments.into_iter().zip(empty) {
+            if empty {
+                self.old.retire_segment(seg);
+            } else {
+                self.old.segments.push(seg);
+            }
+        }
         (freed, moved)
     }
 }

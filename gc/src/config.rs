@@ -83,6 +83,13 @@ impl HeapConfig {
         if self.large_object_bytes < 64 || self.large_object_bytes > self.old_segment_bytes / 2 {
             return bad("large_object_bytes must be between 64 and half a segment");
         }
+        if self.nursery_bytes > isize::MAX as usize / 2
+            || self.old_segment_bytes > isize::MAX as usize / 2
+        {
+            return bad(
+                "nursery_bytes and old_segment_bytes must each be below half the address space",
+            );
+        }
         if self.max_heap_bytes < self.nursery_bytes + self.old_segment_bytes {
             return bad("max_heap_bytes must hold the nursery and one old segment");
         }

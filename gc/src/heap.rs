@@ -32,6 +32,9 @@ pub struct Heap {
     pub(crate) max_young_bytes: usize,
     /// A full collection runs when old space's used bytes pass this.
     pub(crate) next_full_at: usize,
+    /// Eden's allocation limit: its end, or lower when the tenure reserve is short (see
+    /// `reserve.rs`). The fast path's `ptrs.limit` never passes it.
+    pub(crate) eden_limit: usize,
 }
 
 impl Heap {
@@ -68,8 +71,12 @@ impl Heap {
             stress_collections: 0,
             max_young_bytes,
             next_full_at: 0,
+            eden_limit: 0,
             config,
         };
+        heap.eden_limit = heap.nursery.eden_start;
+        heap.old.reserve_target = heap.reserve_target();
+        heap.refill_reserve();
         heap.next_full_at = heap.full_gc_threshold(0);
         heap.set_stress_interval(heap.config.stress_interval);
         Ok(heap)
@@ -163,11 +170,7 @@ impl Heap {
     pub fn set_stress_interval(&mut self, n: u32) {
         self.config.stress_interval = n;
         self.stress_countdown = n;
-        self.ptrs.limit = if n == 0 {
-            self.nursery.eden_end
-        } else {
-            self.ptrs.cursor
-        };
+        self.set_eden_limit();
     }
 
     /// Registers `oop` for finalization: when it becomes unreachable it is kept alive,
@@ -202,15 +205,28 @@ impl Heap {
             survivor_used: top - s0,
             survivor_capacity: self.nursery.survivor_bytes(),
             old_used: self.old.used(),
-            old_committed: self.old.segments_bytes(),
+            old_committed: self.old.segments_bytes() + self.old.reserve_bytes(),
             large_committed: self.old.large_bytes(),
             large_objects: self.old.large.len(),
         }
     }
 
-    /// Bytes mapped for the nursery, old segments and large objects.
+    /// Bytes mapped for the nursery, old segments (the tenure reserve included) and
+    /// large objects.
     pub fn heap_bytes(&self) -> usize {
         self.nursery.size + self.old.committed()
+    }
+
+    /// Bytes of old-space segments mapped and held back for scavenges (the tenure
+    /// reserve; part of [`Heap::heap_bytes`] and of `Occupancy::old_committed`).
+    pub fn tenure_reserve_bytes(&self) -> usize {
+        self.old.reserve_bytes()
+    }
+
+    /// Bytes eden may hold before the next scavenge: all of eden, or less when the heap
+    /// is near its maximum size and the tenure reserve could not be refilled.
+    pub fn eden_budget(&self) -> usize {
+        self.eden_limit - self.nursery.eden_start
     }
 
     /// The next identity hash (never 0, which means "unassigned").
@@ -231,9 +247,13 @@ impl Heap {
 
     /// Old-space usage at which the next full collection starts, given the live bytes
     /// found by the last one: twice the live data, at least 8 segments' worth, and never
-    /// past the maximum heap.
+    /// past the maximum heap (less the nursery and the tenure reserve).
     pub(crate) fn full_gc_threshold(&self, live: usize) -> usize {
-        let room = self.config.max_heap_bytes.saturating_sub(self.nursery.size);
+        let room = self
+            .config
+            .max_heap_bytes
+            .saturating_sub(self.nursery.size + self.old.reserve_target * self.old.segment_bytes)
+            .max(self.old.segment_bytes);
         (live * 2).max(8 * self.config.old_segment_bytes).min(room)
     }
 }

@@ -14,6 +14,7 @@
 //! | barrier | `barrier` | [`Heap::write_barrier`], [`BarrierInfo`] and the JIT's inline test |
 //! | roots | `roots` | [`RootSet`] (implemented by the VM), [`Handles`] for Oops held in Rust |
 //! | scavenger | `scavenge` | [`Heap::scavenge`]: Cheney copy, tenuring, young weak/ephemeron/finalization |
+//! | tenure reserve | `reserve` | the segments and eden limit that let every scavenge finish ([`Heap::tenure_reserve_bytes`], [`Heap::eden_budget`]) |
 //! | weak references | `weak` | clearing weak slots and ephemerons after a trace (both collectors) |
 //! | full collection | `mark`, `sweep`, `compact` | [`Heap::full_collect`]: mark stack, sweep to free lists, sliding compaction |
 //! | become | `become_` | [`Heap::become_forward`], [`Heap::become_swap`] |
@@ -32,8 +33,10 @@
 //!   `unsafe` [`Heap::fetch_unchecked`] and [`Heap::store_unchecked`].
 //! * Every pointer store into a heap object goes through [`Heap::store`] or is followed
 //!   by [`Heap::write_barrier`].
-//! * Nothing aborts: an allocation that does not fit returns [`OutOfMemory`]. (The one
-//!   panic left is the operating system refusing memory in the middle of a scavenge.)
+//! * Nothing aborts: an allocation that does not fit returns [`OutOfMemory`]. A
+//!   collection never needs memory it has not secured before it starts (the tenure
+//!   reserve), so neither the maximum heap size nor the operating system can stop one
+//!   half way; the heap stays consistent after every `OutOfMemory`.
 
 #![deny(missing_docs, unreachable_pub)]
 
@@ -52,6 +55,7 @@ mod nursery;
 mod object;
 mod old_space;
 pub mod oop;
+mod reserve;
 mod roots;
 mod scavenge;
 mod stats;

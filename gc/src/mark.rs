@@ -142,6 +142,8 @@ impl Heap {
     pub fn full_collect(&mut self, roots: &mut dyn RootSet, compact: bool) {
         self.verify_if_configured(roots, "before a full collection");
         let t0 = Instant::now();
+        // The tenure reserve takes the whole nursery (its invariant), so this scavenge
+        // cannot run out of old space.
         let scavenge = self.scavenge_inner(roots, true);
         self.stats.record(scavenge);
         let before_finalized = self.own.finalized.len();
@@ -201,6 +203,7 @@ impl Heap {
         };
         let freed = freed + self.sweep_large();
         self.next_full_at = self.full_gc_threshold(live);
+        self.refill_reserve();
         let stats = CollectionStats {
             kind: if compacting {
                 CollectionKind::FullCompact

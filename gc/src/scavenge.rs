@@ -109,9 +109,9 @@ impl Scavenger<'_> {
             d
         } else {
             self.tenured += size;
-            match self.old.alloc(size, true) {
+            match self.old.alloc_tenure(size) {
                 Some(d) => d,
-                None => panic!("the operating system refused memory for tenured objects"),
+                None => self.reserve_exhausted(size),
             }
         };
         let new_addr = dest + (addr - start);
@@ -137,6 +137,24 @@ impl Scavenger<'_> {
             self.promoted.push(new_addr);
         }
         new_addr
+    }
+
+    /// Where a tenured copy goes when the tenure reserve is used up. Unreachable while
+    /// the reserve invariant holds (`reserve.rs`: a scavenge starts only when the reserve
+    /// takes every nursery byte it may tenure); debug builds stop here. Release builds
+    /// map a segment past the maximum heap size instead, and stop only if the operating
+    /// system refuses that too: a half-done scavenge cannot be undone.
+    #[cold]
+    #[inline(never)]
+    fn reserve_exhausted(&mut self, size: usize) -> usize {
+        debug_assert!(
+            false,
+            "tenure reserve exhausted: the reserve invariant is broken"
+        );
+        match self.old.alloc(size, true) {
+            Some(d) => d,
+            None => panic!("tenure reserve invariant broken and no memory to recover"),
+        }
     }
 
     /// Forwards slot `i` of `addr`; true when the slot still holds a young pointer.
@@ -282,11 +300,18 @@ impl Scavenger<'_> {
 }
 
 impl Heap {
-    /// Collects the nursery.
+    /// Collects the nursery. When the tenure reserve cannot take what this scavenge may
+    /// tenure (the heap is near its maximum size), runs a full collection instead, which
+    /// needs less (see `reserve.rs`).
     pub fn scavenge(&mut self, roots: &mut dyn RootSet) {
+        if !self.scavenge_is_safe() {
+            self.full_collect(roots, false);
+            return;
+        }
         self.verify_if_configured(roots, "before a scavenge");
         let stats = self.scavenge_inner(roots, false);
         self.stats.record(stats);
+        self.refill_reserve();
         self.verify_if_configured(roots, "after a scavenge");
     }
 
@@ -297,6 +322,10 @@ impl Heap {
         roots: &mut dyn RootSet,
         tenure_all: bool,
     ) -> CollectionStats {
+        debug_assert!(
+            self.nursery_occupied() <= self.reserve_capacity(),
+            "a scavenge started without the tenure reserve it needs"
+        );
         let t0 = Instant::now();
         let before = self.occupancy();
         let to = self.nursery.survivors[1 - self.nursery.active];
@@ -381,11 +410,7 @@ impl Heap {
         self.nursery.active = 1 - self.nursery.active;
         self.nursery.survivor_top = to_top;
         self.ptrs.cursor = self.nursery.eden_start;
-        self.ptrs.limit = if self.config.stress_interval == 0 {
-            self.nursery.eden_end
-        } else {
-            self.ptrs.cursor
-        };
+        self.set_eden_limit();
         CollectionStats {
             kind: CollectionKind::Scavenge,
             pause: t0.elapsed(),

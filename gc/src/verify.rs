@@ -22,6 +22,10 @@
 //! 7. **Free lists.** Every chunk on old space's free lists is a free chunk of the listed
 //!    size inside a segment, and the listed bytes plus the allocation region add up to
 //!    the free-byte count that the statistics and the collection policy use.
+//! 8. **Tenure reserve.** Eden's cursor lies below eden's limit, and the nursery holds
+//!    no more than the tenure reserve surely takes (see `reserve.rs`), so the next
+//!    collection cannot run out of old space half way. Reported as
+//!    [`ViolationKind::SpaceBounds`].
 
 use std::collections::HashSet;
 use std::fmt;
@@ -140,6 +144,7 @@ impl Heap {
                 );
             }
         };
+        self.check_reserve(&mut r);
         for problem in self.old.check_free_lists() {
             r.add(ViolationKind::FreeLists, None, problem);
         }
@@ -168,6 +173,28 @@ impl Heap {
                 "heap verification failed {moment} ({} violations):\n{}",
                 violations.len(),
                 list.join("\n")
+            );
+        }
+    }
+
+    /// Invariant 8.
+    fn check_reserve(&self, r: &mut Report) {
+        if self.ptrs.cursor > self.eden_limit || self.eden_limit > self.nursery.eden_end {
+            r.add(
+                ViolationKind::SpaceBounds,
+                None,
+                format!(
+                    "eden cursor {:#x}, limit {:#x}, end {:#x} out of order",
+                    self.ptrs.cursor, self.eden_limit, self.nursery.eden_end
+                ),
+            );
+        }
+        let (w, c) = (self.nursery_occupied(), self.reserve_capacity());
+        if w > c {
+            r.add(
+                ViolationKind::SpaceBounds,
+                None,
+                format!("the nursery holds {w} bytes, the tenure reserve takes only {c}"),
             );
         }
     }

@@ -109,6 +109,8 @@ struct World {
     registry: Vec<usize>,
     /// Objects in the heap's finalization queue, in queue order.
     finalized: Vec<usize>,
+    /// Whether an allocation may fail with `OutOfMemory` (heaps near their maximum).
+    allow_oom: bool,
 }
 
 fn shape(format: Format, fixed: usize, len: usize) -> (usize, usize) {
@@ -141,6 +143,7 @@ impl World {
             next_id: 0,
             registry: Vec::new(),
             finalized: Vec::new(),
+            allow_oom: false,
         }
     }
 
@@ -347,14 +350,21 @@ impl World {
                 let (fixed, len) = shape(format, fixed, len);
                 let class = self.classes[class % self.classes.len()];
                 let before = self.counters();
-                let oop = if old {
+                let result = if old {
                     self.heap.alloc_old(&mut self.vm, class, format, fixed, len)
                 } else {
                     self.heap.alloc(&mut self.vm, class, format, fixed, len)
-                }
-                .expect("the test heap has room");
+                };
                 self.account_for_collections(before);
                 self.resync_after_collection(before);
+                let oop = match result {
+                    Ok(oop) => oop,
+                    Err(e) => {
+                        assert!(self.allow_oom, "the test heap has room: {e}");
+                        assert!(e.heap_bytes <= e.max_heap_bytes, "{e}");
+                        return;
+                    }
+                };
                 let pointer_slots = if format.is_pointers() {
                     fixed + len
                 } else if format == Format::CompiledCode {
@@ -632,6 +642,12 @@ impl World {
         let expected: HashSet<Oop> = self.objs.values().map(|o| o.oop).chain([nil]).collect();
         assert_eq!(walked, expected, "heap objects differ from the model's");
         assert_verified(&mut self.heap, &mut self.vm);
+        assert!(
+            self.heap.heap_bytes() <= self.heap.config().max_heap_bytes,
+            "heap of {} bytes over its maximum of {}",
+            self.heap.heap_bytes(),
+            self.heap.config().max_heap_bytes
+        );
     }
 }
 
@@ -685,6 +701,11 @@ fn ops_with(len: BoxedStrategy<usize>, alloc_weight: u32) -> impl Strategy<Value
 }
 
 fn run(config: HeapConfig, roots: usize, ops: &[Op]) {
+    run_with(config, roots, ops, |_| ())
+}
+
+/// [`run`], with `prepare` applied to the world after boot.
+fn run_with(config: HeapConfig, roots: usize, ops: &[Op], prepare: impl FnOnce(&mut World)) {
     // Proptest reports the failing case and its message; the default hook would also
     // print every panic met while shrinking.
     static QUIET: std::sync::Once = std::sync::Once::new();
@@ -702,6 +723,7 @@ fn run(config: HeapConfig, roots: usize, ops: &[Op]) {
         }))
     });
     let mut w = World::new(config, roots);
+    prepare(&mut w);
     w.check();
     for op in ops {
         w.apply(op);
@@ -739,6 +761,37 @@ proptest! {
         };
         // Many roots keep enough data alive to fill several segments.
         run(config, 64, &ops);
+    }
+
+    #[test]
+    fn heap_matches_model_near_the_maximum_heap_size(
+        ops in prop::collection::vec(
+            ops_with(prop_oneof![3 => 0usize..10, 6 => 100usize..700, 1 => 700usize..1100].boxed(), 24),
+            1..300,
+        ),
+        segments in 1usize..10,
+        refuse_after in prop::option::weighted(0.3, 0usize..6),
+        tenure_age in 1u8..=3,
+        stress in prop_oneof![3 => Just(0u32), 1 => 1u32..4],
+    ) {
+        // A tiny heap whose maximum leaves a few segments beyond the nursery (the tenure
+        // reserve among them), sometimes with the "operating system" refusing further
+        // mappings: scavenges must tenure more than old space has left. Allocations may
+        // fail with OutOfMemory but nothing panics, the heap never passes its maximum,
+        // and the model and the verifier hold after every step.
+        let config = HeapConfig {
+            nursery_bytes: 64 << 10,
+            old_segment_bytes: 64 << 10,
+            large_object_bytes: 8 << 10,
+            max_heap_bytes: (64 << 10) * (1 + segments),
+            tenure_age,
+            stress_interval: stress,
+            ..small_config()
+        };
+        run_with(config, 64, &ops, |w| {
+            w.allow_oom = true;
+            w.heap.refuse_mappings_after_for_tests(refuse_after);
+        });
     }
 
     #[test]
