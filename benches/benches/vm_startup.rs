@@ -68,7 +68,7 @@ fn startup(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("startup");
     group.sample_size(50);
-    group.measurement_time(Duration::from_secs(8));
+    group.measurement_time(Duration::from_secs(10));
     group.bench_function("process_eval", |b| b.iter(|| spawn_eval(&binary)));
     group.bench_function("vm_new", |b| b.iter(|| black_box(boot())));
     group.bench_function("vm_new_eval", |b| {
