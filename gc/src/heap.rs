@@ -38,7 +38,7 @@ pub struct Heap {
 }
 
 impl Heap {
-    /// Reserves the nursery and sets up an empty heap.
+    /// Reserves the nursery and the tenure reserve and sets up an empty heap.
     pub fn new(config: HeapConfig) -> Result<Heap, HeapError> {
         config.validate()?;
         let nursery = Nursery::new(config.nursery_bytes, config.survivor_bytes())?;

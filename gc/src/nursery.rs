@@ -21,8 +21,10 @@ use crate::error::HeapError;
 pub struct AllocPointers {
     /// Address of the next free byte in eden.
     pub cursor: usize,
-    /// Address at which the fast path must give up (eden's end, or `cursor` itself in
-    /// GC-stress mode so that every allocation takes the slow path).
+    /// Address at which the fast path must give up: eden's limit (its end, or lower
+    /// while the tenure reserve is short near the maximum heap size), or `cursor`
+    /// itself in GC-stress mode so that every allocation takes the slow path. It can
+    /// change at every call into the heap.
     pub limit: usize,
 }
 
