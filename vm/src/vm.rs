@@ -218,6 +218,23 @@ impl Vm {
         }
     }
 
+    /// One line of collector totals for `CAIRN_GC_STATS=1` (docs/perf/harness.md):
+    /// `cairn-gc-stats: scavenges=.. full-gcs=.. compactions=.. gc-time-us=..
+    /// max-pause-us=.. tenured-bytes=.. run-time-us=..`.
+    pub fn gc_stats_line(&self) -> String {
+        let st = self.heap.stats();
+        format!(
+            "cairn-gc-stats: scavenges={} full-gcs={} compactions={} gc-time-us={} max-pause-us={} tenured-bytes={} run-time-us={}",
+            st.scavenges,
+            st.full_collections,
+            st.compactions,
+            st.total_pause.as_micros(),
+            st.max_pause.as_micros(),
+            st.total_tenured,
+            self.start.elapsed().as_micros()
+        )
+    }
+
     /// Reports an error the way the `cairn` command does: message and, for runtime
     /// errors, the Smalltalk stack, on stderr.
     pub fn report(&self, err: &VmError) {
