@@ -104,7 +104,7 @@ impl Vm {
                 unwinds: Vec::new(),
                 unwind_values: Vec::new(),
                 scratch: Vec::new(),
-                lookup_cache: HashMap::new(),
+                lookup_cache: crate::state::LookupCache::new(),
                 known: Known::default(),
             },
             class_path,

@@ -12,14 +12,14 @@ use super::frames::Pushed;
 impl Vm {
     /// Looks `selector` up from `class` upward (global lookup cache first).
     pub(crate) fn lookup(&mut self, class: ClassIndex, selector: u32) -> Option<u32> {
-        if let Some(&m) = self.s.lookup_cache.get(&(class.0, selector)) {
+        if let Some(m) = self.s.lookup_cache.get(class.0, selector) {
             return Some(m);
         }
         let mut c = Some(class);
         while let Some(ci) = c {
             let info = self.s.class(ci);
             if let Some(&m) = info.methods.get(&selector) {
-                self.s.lookup_cache.insert((class.0, selector), m);
+                self.s.lookup_cache.put(class.0, selector, m);
                 return Some(m);
             }
             c = info.superclass;
