@@ -199,17 +199,20 @@ impl Vm {
         // Run the handler block above the signal: [exception][handler (exception)].
         let handler = self.s.stack[self.s.frames[h].fp as usize + 2];
         self.push(handler);
-        let argc = if self.block_arity(handler) == Some(1) {
-            self.push(exception);
-            1
-        } else {
-            0
+        let argc = match self.block_arity(handler) {
+            Some(0) => 0,
+            Some(1) => {
+                self.push(exception);
+                1
+            }
+            _ => {
+                // Not a zero- or one-argument block: send it `value:` (the kernel's
+                // failure for a wrong handler), without the return-on-completion mark.
+                self.push(exception);
+                let sel = self.intern("value:");
+                return self.send_selector(sel, 1);
+            }
         };
-        if self.block_arity(handler).is_none() {
-            // Not a block: send value/value: to it (no return-on-completion mark).
-            let sel = self.intern(if argc == 1 { "value:" } else { "value" });
-            return self.send_selector(sel, argc);
-        }
         match self.push_block_frame(argc, flags::HANDLER_BLOCK)? {
             Pushed::Ok => Ok(()),
             Pushed::Overflow => Err(VmError::Fatal("stack overflow while signalling".into())),
