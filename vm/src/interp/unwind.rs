@@ -32,8 +32,8 @@ impl Vm {
                 self.start_unwind(h + 1, UnwindAction::Return, v)
             }
             _ => {
-                let v = self.pop();
-                let _ = v;
+                // The returned value is dropped: the block answers escapedBlock:'s value.
+                self.s.sp -= 1;
                 let closure = self.frame_closure(&frame);
                 let recv = self.s.stack[frame.fp as usize];
                 self.push(recv);
@@ -129,9 +129,10 @@ impl Vm {
         value: Oop,
         action: UnwindAction,
     ) -> VmResult<()> {
-        let (field, keep_above) = match action {
-            UnwindAction::Resume => (EXC_SIGNAL_FRAME, 1),
-            _ => (EXC_HANDLER_FRAME, 1),
+        // Resumption keeps the signalling frame; return and retry keep the handler's.
+        let field = match action {
+            UnwindAction::Resume => EXC_SIGNAL_FRAME,
+            _ => EXC_HANDLER_FRAME,
         };
         let serial = self.heap.fetch(exception, field);
         let index = if serial.is_small_int() {
@@ -152,7 +153,7 @@ impl Vm {
                 }
             }
         }
-        self.start_unwind(index + keep_above, action, value)
+        self.start_unwind(index + 1, action, value)
     }
 
     /// `Exception>>signal` (and pass/outer): search handler frames below `start`
