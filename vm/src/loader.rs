@@ -413,6 +413,8 @@ impl Vm {
         if let Some(k) = trivial {
             m.kind = k;
         }
+        // The heap half: what an image will hold (literals and bytecodes).
+        self.method_object(index)?;
         Ok(index)
     }
 
