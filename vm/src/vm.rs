@@ -63,6 +63,8 @@ pub struct Vm {
     pub(crate) start: Instant,
     pub(crate) next_class_index: u32,
     pub(crate) rng: u64,
+    /// The kernel's ObjectProtocol class, once looked for.
+    pub(crate) protocol: Option<Option<ClassIndex>>,
     /// Class indices reserved by name (class, metaclass).
     pub(crate) reserved: HashMap<String, (ClassIndex, ClassIndex)>,
     /// Instance variables of class `Class` (the fields every class object has).
@@ -115,6 +117,7 @@ impl Vm {
             start: Instant::now(),
             next_class_index,
             rng: 0x2545_F491_4F6C_DD1D,
+            protocol: None,
             reserved: HashMap::new(),
             class_instance_fields: Vec::new(),
             class_by_hash: HashMap::new(),
@@ -206,10 +209,9 @@ impl Vm {
             self.pop()
         };
         self.push(value);
-        let mut sel = self.intern("printString");
-        if self.lookup(self.class_of(value), sel).is_none() {
-            sel = self.intern("asString");
-        }
+        // Sent, not looked up: the kernel answers printString for every object (through
+        // ObjectProtocol when a class does not define it).
+        let sel = self.intern("printString");
         let s = self.call(sel, 0)?;
         if self.is_string(s) {
             Ok(self.text_of(s))
