@@ -140,13 +140,15 @@ fn run(class_path: Option<String>, class: String, args: Vec<String>) -> i32 {
     }
     let mut program = vec![name];
     program.extend(args);
-    match vm.run_program(&program) {
+    let status = match vm.run_program(&program) {
         Ok(()) => 0,
         Err(e) => {
             vm.report(&e);
             e.exit_status()
         }
-    }
+    };
+    print_gc_stats(&vm);
+    status
 }
 
 /// True for a Smalltalk identifier starting with a letter, as class names are.
@@ -172,7 +174,7 @@ fn eval(expression: &str) -> i32 {
             return e.exit_status().max(1);
         }
     };
-    match vm.eval(expression) {
+    let status = match vm.eval(expression) {
         Ok(s) => {
             println!("{s}");
             0
@@ -181,5 +183,14 @@ fn eval(expression: &str) -> i32 {
             vm.report(&e);
             e.exit_status()
         }
+    };
+    print_gc_stats(&vm);
+    status
+}
+
+/// With `CAIRN_GC_STATS=1`, the collector totals on stderr at exit (for cairn-perf).
+fn print_gc_stats(vm: &Vm) {
+    if std::env::var("CAIRN_GC_STATS").is_ok_and(|v| v == "1") {
+        eprintln!("{}", vm.gc_stats_line());
     }
 }

@@ -379,6 +379,7 @@ impl Vm {
             num_args: code.num_args,
             num_copied: code.num_copied,
             num_temps: code.num_temps,
+            slots: 1 + code.num_args + code.num_copied + code.num_temps + code.is_block as usize,
             code: code.code.clone().into_boxed_slice(),
             literals,
             sites,
@@ -412,6 +413,8 @@ impl Vm {
         if let Some(k) = trivial {
             m.kind = k;
         }
+        // The heap half: what an image will hold (literals and bytecodes).
+        self.method_object(index)?;
         Ok(index)
     }
 

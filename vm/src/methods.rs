@@ -120,6 +120,9 @@ pub struct MethodInfo {
     pub num_copied: usize,
     /// Temporaries after arguments and copied values.
     pub num_temps: usize,
+    /// Frame slots: receiver, arguments, copied values, temporaries, and the closure
+    /// of a block frame.
+    pub slots: usize,
     /// Bytecodes.
     pub code: Box<[u8]>,
     /// Literal frame (roots).
@@ -151,7 +154,7 @@ impl MethodInfo {
     /// slot of a block frame.
     #[inline(always)]
     pub fn frame_size(&self) -> usize {
-        1 + self.num_args + self.num_copied + self.num_temps + self.is_block as usize
+        self.slots
     }
 
     /// The source line of the code at `pc`.

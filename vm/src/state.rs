@@ -90,10 +90,55 @@ pub struct State {
     pub unwind_values: Vec<Oop>,
     /// Scratch roots for Rust code that must hold Oops across an allocation.
     pub scratch: Vec<Oop>,
-    /// Global method lookup cache: (class, selector) -> method index.
-    pub lookup_cache: HashMap<(u32, u32), u32>,
+    /// Global method lookup cache (megamorphic sites, IC misses).
+    pub lookup_cache: LookupCache,
     /// Well-known class indices.
     pub known: Known,
+}
+
+/// A direct-mapped cache of lookups: (class, selector) -> method index.
+pub struct LookupCache {
+    entries: Box<[(u32, u32, u32)]>,
+}
+
+impl LookupCache {
+    const SIZE: usize = 4096;
+
+    /// An empty cache.
+    pub fn new() -> LookupCache {
+        LookupCache {
+            entries: vec![(u32::MAX, u32::MAX, 0); Self::SIZE].into_boxed_slice(),
+        }
+    }
+
+    #[inline(always)]
+    fn slot(class: u32, selector: u32) -> usize {
+        (class.wrapping_mul(0x9E37_79B1) ^ selector.wrapping_mul(0x85EB_CA6B)) as usize >> 7
+            & (Self::SIZE - 1)
+    }
+
+    /// The cached method, if any.
+    #[inline(always)]
+    pub fn get(&self, class: u32, selector: u32) -> Option<u32> {
+        let e = self.entries[Self::slot(class, selector)];
+        (e.0 == class && e.1 == selector).then_some(e.2)
+    }
+
+    /// Caches a lookup result (replacing whatever shared its slot).
+    pub fn put(&mut self, class: u32, selector: u32, method: u32) {
+        self.entries[Self::slot(class, selector)] = (class, selector, method);
+    }
+
+    /// Forgets everything (a class was defined).
+    pub fn clear(&mut self) {
+        self.entries.fill((u32::MAX, u32::MAX, 0));
+    }
+}
+
+impl Default for LookupCache {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Class indices the VM needs at run time.

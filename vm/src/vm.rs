@@ -63,6 +63,8 @@ pub struct Vm {
     pub(crate) start: Instant,
     pub(crate) next_class_index: u32,
     pub(crate) rng: u64,
+    /// The kernel's ObjectProtocol class, once looked for.
+    pub(crate) protocol: Option<Option<ClassIndex>>,
     /// Class indices reserved by name (class, metaclass).
     pub(crate) reserved: HashMap<String, (ClassIndex, ClassIndex)>,
     /// Instance variables of class `Class` (the fields every class object has).
@@ -104,7 +106,7 @@ impl Vm {
                 unwinds: Vec::new(),
                 unwind_values: Vec::new(),
                 scratch: Vec::new(),
-                lookup_cache: HashMap::new(),
+                lookup_cache: crate::state::LookupCache::new(),
                 known: Known::default(),
             },
             class_path,
@@ -115,6 +117,7 @@ impl Vm {
             start: Instant::now(),
             next_class_index,
             rng: 0x2545_F491_4F6C_DD1D,
+            protocol: None,
             reserved: HashMap::new(),
             class_instance_fields: Vec::new(),
             class_by_hash: HashMap::new(),
@@ -206,16 +209,32 @@ impl Vm {
             self.pop()
         };
         self.push(value);
-        let mut sel = self.intern("printString");
-        if self.lookup(self.class_of(value), sel).is_none() {
-            sel = self.intern("asString");
-        }
+        // Sent, not looked up: the kernel answers printString for every object (through
+        // ObjectProtocol when a class does not define it).
+        let sel = self.intern("printString");
         let s = self.call(sel, 0)?;
         if self.is_string(s) {
             Ok(self.text_of(s))
         } else {
             Err(VmError::Fatal("printString did not answer a String".into()))
         }
+    }
+
+    /// One line of collector totals for `CAIRN_GC_STATS=1` (docs/perf/harness.md):
+    /// `cairn-gc-stats: scavenges=.. full-gcs=.. compactions=.. gc-time-us=..
+    /// max-pause-us=.. tenured-bytes=.. run-time-us=..`.
+    pub fn gc_stats_line(&self) -> String {
+        let st = self.heap.stats();
+        format!(
+            "cairn-gc-stats: scavenges={} full-gcs={} compactions={} gc-time-us={} max-pause-us={} tenured-bytes={} run-time-us={}",
+            st.scavenges,
+            st.full_collections,
+            st.compactions,
+            st.total_pause.as_micros(),
+            st.max_pause.as_micros(),
+            st.total_tenured,
+            self.start.elapsed().as_micros()
+        )
     }
 
     /// Reports an error the way the `cairn` command does: message and, for runtime

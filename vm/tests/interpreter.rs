@@ -187,3 +187,15 @@ fn user_classes_shadow_kernel_classes_except_core_ones() {
         "#kernel"
     );
 }
+
+#[test]
+fn handlers_that_are_not_one_argument_blocks_are_sent_value() {
+    let mut vm = Vm::new(Vec::new()).expect("boots");
+    // A non-block handler does not understand value: — an unhandled error, not a crash.
+    assert!(matches!(
+        vm.eval("[1/0] on: ZeroDivide do: 7"),
+        Err(VmError::Exit(1))
+    ));
+    let mut vm = Vm::new(Vec::new()).expect("boots");
+    assert_eq!(vm.eval("[1/0] on: ZeroDivide do: [4]").unwrap(), "4");
+}

@@ -94,7 +94,9 @@ impl Vm {
     pub(crate) fn push_block_frame(&mut self, argc: usize, extra_flags: u32) -> VmResult<Pushed> {
         let fp = self.s.sp - argc - 1;
         let closure = self.s.stack[fp];
-        let index = self.heap.fetch(closure, 0).as_small_int() as usize;
+        // SAFETY (all closure reads below): callers check that the receiver is a
+        // Block1..3, which only MakeClosure creates, with 3 + copied slots.
+        let index = unsafe { self.heap.fetch_unchecked(closure, 0) }.as_small_int() as usize;
         let method: *mut MethodInfo = &mut *self.s.methods[index];
         // SAFETY: as in push_method_frame.
         let m = unsafe { &mut *method };
@@ -105,12 +107,15 @@ impl Vm {
                 return Ok(p);
             }
         }
-        let receiver = self.heap.fetch(closure, 1);
-        let home = self.heap.fetch(closure, 2).as_small_int() as u64;
+        // SAFETY: see above.
+        let receiver = unsafe { self.heap.fetch_unchecked(closure, 1) };
+        // SAFETY: see above.
+        let home = unsafe { self.heap.fetch_unchecked(closure, 2) }.as_small_int() as u64;
         self.s.stack[fp] = receiver;
         let copied_base = fp + 1 + argc;
         for k in 0..m.num_copied {
-            self.s.stack[copied_base + k] = self.heap.fetch(closure, 3 + k);
+            // SAFETY: see above; the block's method copies exactly its closure's values.
+            self.s.stack[copied_base + k] = unsafe { self.heap.fetch_unchecked(closure, 3 + k) };
         }
         let nil = self.nil();
         for slot in &mut self.s.stack[copied_base + m.num_copied..fp + size - 1] {

@@ -283,7 +283,13 @@ impl Vm {
                     }
                     Opcode::Lt | Opcode::Gt | Opcode::Le | Opcode::Ge | Opcode::Eq | Opcode::Ne => {
                         let (a, b) = (self.peek(1), self.peek(0));
-                        if let Some(r) = self.compare_fast(op, a, b) {
+                        let r = match self.compare_fast(op, a, b) {
+                            Some(r) => Some(r),
+                            // `~=` is identity-based for Strings (Object>>~=): only `=`.
+                            None if op == Opcode::Eq => self.string_equal(a, b),
+                            None => None,
+                        };
+                        if let Some(r) = r {
                             self.s.sp -= 1;
                             self.set_slot(self.s.sp - 1, self.boolean(r));
                             pc += 3;
@@ -501,6 +507,21 @@ impl Vm {
         self.s.sp -= argc;
         self.set_slot(self.s.sp - 1, result);
         true
+    }
+
+    /// `String = String-or-Symbol` without a send (String's `=` is a primitive and
+    /// String cannot be shadowed); None for any other receiver.
+    #[inline(never)]
+    fn string_equal(&self, a: Oop, b: Oop) -> Option<bool> {
+        if !(a.is_ptr() && b.is_ptr()) || self.class_of(a).0 != self.s.known.string {
+            return None;
+        }
+        let cb = self.class_of(b).0;
+        if cb != self.s.known.string && cb != self.s.known.symbol {
+            return None;
+        }
+        let (x, y) = (self.heap.bytes(a), self.heap.bytes(b));
+        Some(x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q))
     }
 
     /// Numbers are identical when equal (LargeIntegers and boxed Doubles are values).

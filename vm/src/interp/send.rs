@@ -12,14 +12,14 @@ use super::frames::Pushed;
 impl Vm {
     /// Looks `selector` up from `class` upward (global lookup cache first).
     pub(crate) fn lookup(&mut self, class: ClassIndex, selector: u32) -> Option<u32> {
-        if let Some(&m) = self.s.lookup_cache.get(&(class.0, selector)) {
+        if let Some(m) = self.s.lookup_cache.get(class.0, selector) {
             return Some(m);
         }
         let mut c = Some(class);
         while let Some(ci) = c {
             let info = self.s.class(ci);
             if let Some(&m) = info.methods.get(&selector) {
-                self.s.lookup_cache.insert((class.0, selector), m);
+                self.s.lookup_cache.put(class.0, selector, m);
                 return Some(m);
             }
             c = info.superclass;
@@ -49,7 +49,8 @@ impl Vm {
                     Some(class)
                 };
                 let found = match start {
-                    Some(start) => self.lookup(start, selector),
+                    Some(start) if is_super => self.lookup(start, selector),
+                    Some(start) => self.lookup_send(start, selector),
                     None => None,
                 };
                 match found {
@@ -68,10 +69,45 @@ impl Vm {
     pub(crate) fn send_selector(&mut self, selector: u32, argc: usize) -> VmResult<()> {
         let recv = self.peek(argc);
         let class = self.class_of(recv);
-        match self.lookup(class, selector) {
+        match self.lookup_send(class, selector) {
             Some(t) => self.invoke(t, argc),
             None => self.does_not_understand(selector, argc),
         }
+    }
+
+    /// The method a send of `selector` to an instance of `class` runs: the class chain,
+    /// then the kernel's shared protocol. The kernel's `Object>>doesNotUnderstand:
+    /// arguments:` runs `ObjectProtocol` methods for selectors no class defines; when
+    /// the receiver's class keeps that method, the VM does the same without the detour
+    /// (same method, same receiver and arguments), and the result is cached.
+    pub(crate) fn lookup_send(&mut self, class: ClassIndex, selector: u32) -> Option<u32> {
+        if let Some(m) = self.lookup(class, selector) {
+            return Some(m);
+        }
+        let protocol = self.protocol_class()?;
+        let candidate = *self.s.class(protocol).methods.get(&selector)?;
+        let dnu = self.intern("doesNotUnderstand:arguments:");
+        let handler = self.lookup(class, dnu)?;
+        let object = ClassIndex(self.s.known.object);
+        let m = &self.s.methods[candidate as usize];
+        if self.s.methods[handler as usize].holder != object || m.uses_fields {
+            return None;
+        }
+        self.s.lookup_cache.put(class.0, selector, candidate);
+        Some(candidate)
+    }
+
+    /// The kernel's ObjectProtocol class, loaded on first use (None without one).
+    fn protocol_class(&mut self) -> Option<ClassIndex> {
+        if let Some(p) = self.protocol {
+            return p;
+        }
+        let found = match self.load_global("ObjectProtocol") {
+            Ok(Some(c)) => self.class_index_of_class_object(c),
+            _ => None,
+        };
+        self.protocol = Some(found);
+        found
     }
 
     /// Sends `selector` starting the lookup at `class` (perform:inSuperclass:).

@@ -32,8 +32,8 @@ impl Vm {
                 self.start_unwind(h + 1, UnwindAction::Return, v)
             }
             _ => {
-                let v = self.pop();
-                let _ = v;
+                // The returned value is dropped: the block answers escapedBlock:'s value.
+                self.s.sp -= 1;
                 let closure = self.frame_closure(&frame);
                 let recv = self.s.stack[frame.fp as usize];
                 self.push(recv);
@@ -129,9 +129,10 @@ impl Vm {
         value: Oop,
         action: UnwindAction,
     ) -> VmResult<()> {
-        let (field, keep_above) = match action {
-            UnwindAction::Resume => (EXC_SIGNAL_FRAME, 1),
-            _ => (EXC_HANDLER_FRAME, 1),
+        // Resumption keeps the signalling frame; return and retry keep the handler's.
+        let field = match action {
+            UnwindAction::Resume => EXC_SIGNAL_FRAME,
+            _ => EXC_HANDLER_FRAME,
         };
         let serial = self.heap.fetch(exception, field);
         let index = if serial.is_small_int() {
@@ -152,7 +153,7 @@ impl Vm {
                 }
             }
         }
-        self.start_unwind(index + keep_above, action, value)
+        self.start_unwind(index + 1, action, value)
     }
 
     /// `Exception>>signal` (and pass/outer): search handler frames below `start`
@@ -199,17 +200,20 @@ impl Vm {
         // Run the handler block above the signal: [exception][handler (exception)].
         let handler = self.s.stack[self.s.frames[h].fp as usize + 2];
         self.push(handler);
-        let argc = if self.block_arity(handler) == Some(1) {
-            self.push(exception);
-            1
-        } else {
-            0
+        let argc = match self.block_arity(handler) {
+            Some(0) => 0,
+            Some(1) => {
+                self.push(exception);
+                1
+            }
+            _ => {
+                // Not a zero- or one-argument block: send it `value:` (the kernel's
+                // failure for a wrong handler), without the return-on-completion mark.
+                self.push(exception);
+                let sel = self.intern("value:");
+                return self.send_selector(sel, 1);
+            }
         };
-        if self.block_arity(handler).is_none() {
-            // Not a block: send value/value: to it (no return-on-completion mark).
-            let sel = self.intern(if argc == 1 { "value:" } else { "value" });
-            return self.send_selector(sel, argc);
-        }
         match self.push_block_frame(argc, flags::HANDLER_BLOCK)? {
             Pushed::Ok => Ok(()),
             Pushed::Overflow => Err(VmError::Fatal("stack overflow while signalling".into())),

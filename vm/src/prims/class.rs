@@ -20,6 +20,9 @@ pub(super) const METHOD: Table = &[
     ("invokeOn:with:", invoke_on_with),
 ];
 
+/// Pointer slots of a method object before its literals: index, selector, holder.
+const METHOD_LITERALS: usize = 3;
+
 fn receiver_class(vm: &Vm, argc: usize) -> Option<ClassIndex> {
     vm.class_index_of_class_object(vm.receiver(argc))
 }
@@ -81,8 +84,10 @@ fn methods(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 impl Vm {
-    /// The heap `Method` (or `Primitive`) object of method `index`, made on first use;
-    /// slot 0 holds the index.
+    /// The heap `Method` (or `Primitive`) object of method `index`: a compiled-code
+    /// object whose pointer slots are the method index, the selector, the holder and
+    /// the literals, and whose bytes are the bytecodes (made when the method is
+    /// installed; see docs/design/interpreter.md).
     pub(crate) fn method_object(&mut self, index: u32) -> VmResult<Oop> {
         let existing = self.s.methods[index as usize].heap_object;
         if existing.is_ptr() {
@@ -97,8 +102,29 @@ impl Vm {
         } else {
             self.s.known.method
         });
-        let o = self.alloc_old(class, Format::Fixed, 1, 0)?;
+        let selector = self.symbol(self.s.methods[index as usize].selector)?;
+        self.s.scratch.push(selector);
+        let (n_literals, n_bytes) = {
+            let m = &self.s.methods[index as usize];
+            (m.literals.len(), m.code.len())
+        };
+        let o = self.alloc_old(
+            class,
+            Format::CompiledCode,
+            METHOD_LITERALS + n_literals,
+            n_bytes,
+        )?;
+        let selector = self.s.scratch.pop().expect("pushed above");
+        let holder = self.heap.class_at(self.s.methods[index as usize].holder);
         self.heap.store(o, 0, Oop::small_int(index as i64));
+        self.heap.store(o, 1, selector);
+        self.heap.store(o, 2, holder);
+        for i in 0..n_literals {
+            let lit = self.s.methods[index as usize].literals[i];
+            self.heap.store(o, METHOD_LITERALS + i, lit);
+        }
+        let code = self.s.methods[index as usize].code.clone();
+        self.heap.bytes_mut(o).copy_from_slice(&code);
         self.s.methods[index as usize].heap_object = o;
         Ok(o)
     }

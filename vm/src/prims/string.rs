@@ -81,8 +81,23 @@ fn is_digits(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn eq(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let (a, b) = (vm.receiver(argc), vm.arg(argc, 0));
-    let r = a == b || (vm.is_string(b) && vm.bytes_of(a) == vm.bytes_of(b));
+    let r = a == b
+        || (vm.is_string(b)
+            && !(vm.is_symbol(a) && vm.is_symbol(b))
+            && same_bytes(vm.bytes_of(a), vm.bytes_of(b)));
     Ok(Prim::Value(vm.boolean(r)))
+}
+
+/// Byte equality without a `memcmp` call for the short strings that dominate.
+#[inline]
+fn same_bytes(x: &[u8], y: &[u8]) -> bool {
+    if x.len() != y.len() {
+        false
+    } else if x.len() <= 16 {
+        x.iter().zip(y).all(|(p, q)| p == q)
+    } else {
+        x == y
+    }
 }
 
 fn substring(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
