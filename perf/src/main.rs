@@ -300,7 +300,9 @@ fn cmd_compare(
     };
     let c = compare(&ra, &rb, t, design)?;
     if design == Design::Paired {
-        println!("(paired by invocation: the two VMs ran interleaved in one run)");
+        println!(
+            "(paired: the VMs ran interleaved, so B/A is the geomean of the per-invocation ratios;\n A ms and B ms are medians over all invocations)"
+        );
     }
     print!("{}", table(&c, t));
     Ok(if c.has_regression() {
