@@ -59,6 +59,16 @@ impl Heap {
         self.header_of(oop).format()
     }
 
+    /// Bytes the object occupies: prefix word, header and body (0 for immediates).
+    pub fn object_bytes(&self, oop: Oop) -> usize {
+        if !oop.is_ptr() {
+            return 0;
+        }
+        let h = self.header_of(oop);
+        // SAFETY: `oop` names a live object.
+        unsafe { object::total_bytes(oop.addr(), h) }
+    }
+
     /// Number of pointer slots (named and indexed; literals for compiled code).
     #[inline(always)]
     pub fn slot_count(&self, oop: Oop) -> usize {
@@ -103,7 +113,8 @@ impl Heap {
     /// Pointer slot `i`.
     ///
     /// # Panics
-    /// If `i` is not below [`Heap::slot_count`].
+    /// If `i` is not below [`Heap::slot_count`] (a bad index would read outside the
+    /// object); [`Heap::try_fetch`] returns `None` instead.
     #[inline(always)]
     pub fn fetch(&self, oop: Oop, i: usize) -> Oop {
         assert!(i < self.slot_count(oop), "slot {i} out of range");
@@ -114,7 +125,8 @@ impl Heap {
     /// Stores `val` into pointer slot `i`, through the write barrier.
     ///
     /// # Panics
-    /// If `i` is not below [`Heap::slot_count`].
+    /// If `i` is not below [`Heap::slot_count`] (a bad index would corrupt the heap);
+    /// [`Heap::try_store`] returns `false` instead.
     #[inline(always)]
     pub fn store(&mut self, oop: Oop, i: usize, val: Oop) {
         assert!(i < self.slot_count(oop), "slot {i} out of range");
@@ -123,8 +135,55 @@ impl Heap {
         self.write_barrier(oop, val);
     }
 
+    /// Pointer slot `i`, or `None` when `i` is not below [`Heap::slot_count`] (for
+    /// primitives that turn a bad index into a primitive failure).
+    #[inline]
+    pub fn try_fetch(&self, oop: Oop, i: usize) -> Option<Oop> {
+        // SAFETY: index checked against the object's pointer slots.
+        (i < self.slot_count(oop))
+            .then(|| Oop::from_bits(unsafe { object::read_slot(oop.addr(), i) }))
+    }
+
+    /// [`Heap::store`], or `false` (and nothing stored) when `i` is not below
+    /// [`Heap::slot_count`].
+    #[inline]
+    #[must_use = "a failed store must be reported"]
+    pub fn try_store(&mut self, oop: Oop, i: usize, val: Oop) -> bool {
+        if i >= self.slot_count(oop) {
+            return false;
+        }
+        // SAFETY: index checked against the object's pointer slots.
+        unsafe { object::write_slot(oop.addr(), i, val.bits()) };
+        self.write_barrier(oop, val);
+        true
+    }
+
+    /// Pointer slot `i` without the bounds check (interpreter and JIT paths that have
+    /// already checked, or that index named slots of a known class).
+    ///
+    /// # Safety
+    /// `oop` must be a live object of this heap and `i` below its [`Heap::slot_count`].
+    #[inline(always)]
+    pub unsafe fn fetch_unchecked(&self, oop: Oop, i: usize) -> Oop {
+        debug_assert!(i < self.slot_count(oop), "slot {i} out of range");
+        // SAFETY: the caller guarantees the slot exists.
+        Oop::from_bits(unsafe { object::read_slot(oop.addr(), i) })
+    }
+
+    /// [`Heap::store`] without the bounds check; the barrier still runs.
+    ///
+    /// # Safety
+    /// As [`Heap::fetch_unchecked`].
+    #[inline(always)]
+    pub unsafe fn store_unchecked(&mut self, oop: Oop, i: usize, val: Oop) {
+        debug_assert!(i < self.slot_count(oop), "slot {i} out of range");
+        // SAFETY: the caller guarantees the slot exists.
+        unsafe { object::write_slot(oop.addr(), i, val.bits()) };
+        self.write_barrier(oop, val);
+    }
+
     /// The indexed part of a byte, word or compiled-code object as bytes (exact length:
-    /// element count × element size).
+    /// element count × element size). Pointer objects have none: empty.
     pub fn bytes(&self, oop: Oop) -> &[u8] {
         let (ptr, len) = self.raw_part(oop);
         // SAFETY: `raw_part` returns the object's non-pointer body, borrowed with `self`.
@@ -168,25 +227,36 @@ impl Heap {
         self.words_mut::<u16>(oop, Format::Words16)
     }
 
+    /// The `want`-format body as `T`s. An object of another format has none: debug
+    /// builds stop (a VM bug), release builds answer an empty slice.
     fn words<T>(&self, oop: Oop, want: Format) -> &[T] {
-        assert_eq!(self.format(oop), want, "word access of the wrong format");
-        let (ptr, len) = self.raw_part(oop);
+        let (ptr, len) = self.words_part(oop, want);
         // SAFETY: the body is 8-aligned and `len` bytes long, a multiple of `T`'s size.
         unsafe { std::slice::from_raw_parts(ptr as *const T, len / std::mem::size_of::<T>()) }
     }
 
+    /// Mutable [`Heap::words`].
     fn words_mut<T>(&mut self, oop: Oop, want: Format) -> &mut [T] {
-        assert_eq!(self.format(oop), want, "word access of the wrong format");
-        let (ptr, len) = self.raw_part(oop);
+        let (ptr, len) = self.words_part(oop, want);
         // SAFETY: as `words`, unique through `&mut self`.
         unsafe { std::slice::from_raw_parts_mut(ptr as *mut T, len / std::mem::size_of::<T>()) }
     }
 
-    /// Address and byte length of the non-pointer part of the body.
+    /// [`Heap::raw_part`] of an object of format `want`; no bytes for another format.
+    fn words_part(&self, oop: Oop, want: Format) -> (usize, usize) {
+        let format = self.format(oop);
+        if format != want {
+            debug_assert!(false, "{want:?} access to a {format:?} object");
+            return (object::slot_addr(oop.addr(), 0), 0);
+        }
+        self.raw_part(oop)
+    }
+
+    /// Address and byte length of the non-pointer part of the body (length 0 for
+    /// pointer formats, whose element size is 0).
     fn raw_part(&self, oop: Oop) -> (usize, usize) {
         let h = self.header_of(oop);
         let format = h.format();
-        assert!(format.element_bytes() > 0, "{format:?} has no raw bytes");
         // SAFETY: `oop` names a live object.
         let fixed = unsafe { object::fixed_slots(oop.addr(), h) };
         let len = self.indexable_len(oop) * format.element_bytes();

@@ -6,7 +6,7 @@ use crate::error::OutOfMemory;
 use crate::format::Format;
 use crate::header::ClassIndex;
 use crate::heap::Heap;
-use crate::object::{Layout, WORD};
+use crate::object::{ObjectLayout, WORD};
 use crate::oop::Oop;
 use crate::roots::RootSet;
 
@@ -22,7 +22,7 @@ impl Heap {
         fixed_slots: usize,
         indexable_len: usize,
     ) -> Option<Oop> {
-        let layout = Layout::new(format, fixed_slots, indexable_len)?;
+        let layout = ObjectLayout::new(format, fixed_slots, indexable_len)?;
         if layout.total_bytes > self.max_young_bytes {
             return None;
         }
@@ -74,20 +74,32 @@ impl Heap {
                 self.stress_collect(roots);
             }
         }
-        if self.nursery.eden_end - self.ptrs.cursor < layout.total_bytes {
+        let bytes = layout.total_bytes;
+        if self.eden_limit - self.ptrs.cursor < bytes {
             self.scavenge(roots);
             self.collect_if_needed(roots);
-            if self.heap_bytes() > self.config.max_heap_bytes {
-                return Err(self.oom(layout.total_bytes));
+            if self.eden_limit - self.ptrs.cursor < bytes {
+                // Eden's limit is down because the tenure reserve is short: the heap is
+                // near its maximum size. Old space may still have room; if not, a
+                // compacting collection frees segments for the reserve and for eden.
+                if let Some(oop) = self.place_old(class, &layout) {
+                    return Ok(oop);
+                }
+                self.full_collect(roots, true);
+                if self.eden_limit - self.ptrs.cursor < bytes {
+                    return self
+                        .place_old(class, &layout)
+                        .ok_or_else(|| self.oom(bytes));
+                }
             }
         }
         let start = self.ptrs.cursor;
-        self.ptrs.cursor += layout.total_bytes;
+        self.ptrs.cursor += bytes;
         if self.config.stress_interval != 0 {
             self.ptrs.limit = self.ptrs.cursor;
         }
-        // SAFETY: eden had room (checked above, or emptied by the scavenge, and the object
-        // is below `max_young_bytes`, an eighth of eden).
+        // SAFETY: `start..start + bytes` lies below eden's limit (checked above, after the
+        // collections that reset the cursor), so it is eden memory owned by no object.
         Ok(unsafe { self.init_object(start, class, &layout) })
     }
 
@@ -111,8 +123,8 @@ impl Heap {
         format: Format,
         fixed: usize,
         len: usize,
-    ) -> Result<Layout, OutOfMemory> {
-        match Layout::new(format, fixed, len) {
+    ) -> Result<ObjectLayout, OutOfMemory> {
+        match ObjectLayout::new(format, fixed, len) {
             Some(l) => Ok(l),
             None => Err(self.oom(usize::MAX)),
         }
@@ -122,38 +134,58 @@ impl Heap {
         &mut self,
         roots: &mut dyn RootSet,
         class: ClassIndex,
-        layout: &Layout,
+        layout: &ObjectLayout,
     ) -> Result<Oop, OutOfMemory> {
-        let bytes = layout.total_bytes;
-        for attempt in 0..2 {
-            if attempt == 1 {
-                self.full_collect(roots, true);
-            } else {
-                self.collect_if_needed(roots);
-            }
-            if let Some(start) = self.old_alloc_within_limit(bytes) {
-                // SAFETY: the chunk was just taken from old space and is `bytes` long.
-                return Ok(unsafe { self.init_object(start, class, layout) });
-            }
+        self.collect_if_needed(roots);
+        if let Some(oop) = self.place_old(class, layout) {
+            return Ok(oop);
         }
-        Err(self.oom(bytes))
+        self.full_collect(roots, true);
+        self.place_old(class, layout)
+            .ok_or_else(|| self.oom(layout.total_bytes))
+    }
+
+    /// Allocates and initialises an object of `layout` in old space without collecting.
+    fn place_old(&mut self, class: ClassIndex, layout: &ObjectLayout) -> Option<Oop> {
+        let start = self.old_alloc_within_limit(layout.total_bytes)?;
+        // SAFETY: the chunk was just taken from old space and is `total_bytes` long.
+        let oop = unsafe { self.init_object(start, class, layout) };
+        if layout.pointer_slots > 0 && self.is_young(self.own.nil) {
+            // Its slots hold a young nil: the barrier's rule applies.
+            self.remember(oop);
+        }
+        Some(oop)
     }
 
     /// Takes `bytes` from old space (a large segment for large objects) without passing
-    /// the maximum heap size.
+    /// the maximum heap size, borrowing tenure-reserve segments that the nursery does not
+    /// need now (eden's limit goes down with them).
     fn old_alloc_within_limit(&mut self, bytes: usize) -> Option<usize> {
-        let room = self.config.max_heap_bytes.saturating_sub(self.heap_bytes());
+        let room = |heap: &Heap| heap.config.max_heap_bytes.saturating_sub(heap.heap_bytes());
         if bytes >= self.config.large_object_bytes {
-            if bytes.div_ceil(4096) * 4096 > room {
-                return None;
+            let mapped = bytes.div_ceil(4096) * 4096;
+            while mapped > room(self) {
+                // Unmapping a spare reserve segment makes room under the maximum.
+                self.borrow_reserve()?;
             }
             return self.old.alloc_large(bytes);
         }
-        self.old.alloc(bytes, room >= self.old.segment_bytes)
+        let may_grow = room(self) >= self.old.segment_bytes;
+        if let Some(start) = self.old.alloc(bytes, may_grow) {
+            return Some(start);
+        }
+        while let Some(seg) = self.borrow_reserve() {
+            self.old.adopt(seg);
+            if let Some(start) = self.old.alloc(bytes, false) {
+                return Some(start);
+            }
+        }
+        None
     }
 
     /// Runs a full collection when old space has grown past its threshold, compacting
-    /// when the heap is over its maximum size (scavenges may tenure past it).
+    /// when the heap is over its maximum size (which only the release-build recovery of a
+    /// broken tenure-reserve invariant can cause).
     pub(crate) fn collect_if_needed(&mut self, roots: &mut dyn RootSet) {
         if self.heap_bytes() > self.config.max_heap_bytes {
             self.full_collect(roots, true);
@@ -188,12 +220,12 @@ impl Heap {
         &mut self,
         start: usize,
         class: ClassIndex,
-        layout: &Layout,
+        layout: &ObjectLayout,
     ) -> Oop {
         // SAFETY: the caller hands over the range.
         let addr = unsafe { layout.write_head(start, class) };
         let body = (addr + WORD) as *mut u64;
-        let nil = self.nil.bits();
+        let nil = self.own.nil.bits();
         for i in 0..layout.pointer_slots {
             // SAFETY: pointer slots are the first body words, inside the range.
             unsafe { body.add(i).write(nil) };

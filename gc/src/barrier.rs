@@ -92,6 +92,14 @@ impl Heap {
         &self.ptrs.limit
     }
 
+    /// Fault injection: after `maps` more mappings of old-space memory (segments, large
+    /// objects, the tenure reserve) the "operating system" refuses every further one;
+    /// `None` lifts the limit. Only for tests of memory exhaustion.
+    #[doc(hidden)]
+    pub fn refuse_mappings_after_for_tests(&mut self, maps: Option<usize>) {
+        self.old.maps_left = maps;
+    }
+
     /// Stores without the barrier. Only for tests that must break the remembered-set
     /// invariant on purpose (to show that the verifier catches it).
     #[doc(hidden)]

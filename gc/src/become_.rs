@@ -4,7 +4,7 @@
 //! and identity hashes; only references move.
 
 use crate::error::BecomeError;
-use crate::heap::{visit_all_roots, Heap};
+use crate::heap::Heap;
 use crate::object;
 use crate::oop::Oop;
 use crate::roots::RootSet;
@@ -18,9 +18,7 @@ impl Heap {
         b: Oop,
         roots: &mut dyn RootSet,
     ) -> Result<(), BecomeError> {
-        if !a.is_ptr() || !b.is_ptr() {
-            return Err(BecomeError::Immediate);
-        }
+        both_objects(a, b)?;
         if a != b {
             self.replace_references(roots, &|v| if v == a.bits() { b.bits() } else { v });
         }
@@ -34,9 +32,7 @@ impl Heap {
         b: Oop,
         roots: &mut dyn RootSet,
     ) -> Result<(), BecomeError> {
-        if !a.is_ptr() || !b.is_ptr() {
-            return Err(BecomeError::Immediate);
-        }
+        both_objects(a, b)?;
         if a != b {
             let (a, b) = (a.bits(), b.bits());
             self.replace_references(roots, &|v| {
@@ -53,44 +49,24 @@ impl Heap {
     }
 
     fn replace_references(&mut self, roots: &mut dyn RootSet, map: &dyn Fn(u64) -> u64) {
-        {
-            let Heap {
-                nil,
-                class_table,
-                handles,
-                finalized,
-                finalizable,
-                ..
-            } = self;
-            visit_all_roots(
-                roots,
-                nil,
-                class_table,
-                handles,
-                finalized,
-                &mut |slot: &mut Oop| *slot = Oop::from_bits(map(slot.bits())),
-            );
-            for f in finalizable.iter_mut() {
-                *f = Oop::from_bits(map(f.bits()));
-            }
-        }
+        self.own.visit_all(roots, &mut |slot: &mut Oop| {
+            *slot = Oop::from_bits(map(slot.bits()))
+        });
         self.old.seal();
         let mut to_remember = Vec::new();
         let nursery = &self.nursery;
         self.for_each_object(|addr| {
-            // SAFETY: `addr` is an object of the heap.
-            let n = unsafe { object::pointer_slots(addr, object::header(addr)) };
+            // SAFETY: `addr` is an object of the heap; no other reference to its slots
+            // exists during this pass.
+            let slots = unsafe {
+                object::slots_mut(addr, 0..object::pointer_slots(addr, object::header(addr)))
+            };
             let old = !nursery.contains_ptr(addr as u64);
             let mut young = false;
-            for i in 0..n {
-                // SAFETY: `i` is one of its pointer slots.
-                let v = unsafe { object::read_slot(addr, i) };
-                let nv = map(v);
-                if nv != v {
-                    // SAFETY: as above.
-                    unsafe { object::write_slot(addr, i, nv) };
-                    young |= nursery.contains_ptr(nv);
-                }
+            for v in slots {
+                let nv = map(*v);
+                young |= nv != *v && nursery.contains_ptr(nv);
+                *v = nv;
             }
             if old && young {
                 to_remember.push(Oop::from_addr(addr));
@@ -99,5 +75,13 @@ impl Heap {
         for o in to_remember {
             self.remember(o);
         }
+    }
+}
+
+fn both_objects(a: Oop, b: Oop) -> Result<(), BecomeError> {
+    if a.is_ptr() && b.is_ptr() {
+        Ok(())
+    } else {
+        Err(BecomeError::Immediate)
     }
 }

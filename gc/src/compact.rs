@@ -10,14 +10,14 @@
 //! 3. Move: walk again, copy each grey object down to its new place, restoring word 0
 //!    and clearing the flags. Destinations never pass their sources, so walking forward
 //!    never reads an overwritten header.
-//! 4. The space after the last destination becomes free; segments left empty are
-//!    unmapped.
+//! 4. The space after the last destination becomes free; segments left empty refill the
+//!    tenure reserve or are unmapped.
 //!
 //! Segments holding a pinned object are neither sources nor destinations: they are
 //! swept in place.
 
 use crate::header::{ClassIndex, GREY_BIT, MARKED_BIT};
-use crate::heap::{visit_all_roots, Heap};
+use crate::heap::Heap;
 use crate::object::{self, WORD};
 use crate::old_space::walk_segment;
 use crate::oop::Oop;
@@ -78,7 +78,10 @@ impl Heap {
                         freed += size;
                         return;
                     }
+                    // Invariant: the object fits its own segment, so the destination
+                    // never passes the segment being walked (`dest` stays in range).
                     while to + size > segments[movable[dest]].end {
+                        debug_assert!(segments[movable[dest]].start < addr);
                         dest += 1;
                         to = segments[movable[dest]].start;
                     }
@@ -99,27 +102,9 @@ impl Heap {
         }
 
         // 2. Update every pointer.
-        {
-            let Heap {
-                nil,
-                class_table,
-                handles,
-                finalized,
-                finalizable,
-                ..
-            } = self;
-            visit_all_roots(
-                roots,
-                nil,
-                class_table,
-                handles,
-                finalized,
-                &mut |slot: &mut Oop| *slot = Oop::from_bits(forwarded(slot.bits())),
-            );
-            for f in finalizable.iter_mut() {
-                *f = Oop::from_bits(forwarded(f.bits()));
-            }
-        }
+        self.own.visit_all(roots, &mut |slot: &mut Oop| {
+            *slot = Oop::from_bits(forwarded(slot.bits()))
+        });
         let mut k = 0;
         let update = |addr: usize, k: &mut usize, saved: &mut [u64]| {
             // SAFETY: `addr` is an object or free chunk of a sealed segment.
@@ -128,15 +113,19 @@ impl Heap {
                 return;
             }
             // SAFETY: as above.
-            let slots = unsafe { object::pointer_slots(addr, h) };
+            let n = unsafe { object::pointer_slots(addr, h) };
             let grey = h.has(GREY_BIT);
-            for i in 0..slots {
-                if i == 0 && grey {
-                    saved[*k] = forwarded(saved[*k]);
-                } else {
-                    // SAFETY: `i` is a pointer slot of a live object.
-                    unsafe { object::write_slot(addr, i, forwarded(object::read_slot(addr, i))) };
-                }
+            // Word 0 of a grey object holds its forwarding address; its value is saved.
+            let first = if grey && n > 0 {
+                saved[*k] = forwarded(saved[*k]);
+                1
+            } else {
+                0
+            };
+            for i in first..n {
+                // SAFETY: `i` is a pointer slot of a live object. Raw reads and writes:
+                // `forwarded` may read word 0 of this very object.
+                unsafe { object::write_slot(addr, i, forwarded(object::read_slot(addr, i))) };
             }
             if grey {
                 *k += 1;
@@ -187,11 +176,17 @@ impl Heap {
             }
         }
         freed += self.sweep_segments(|i| fixed[i]);
-        let mut i = 0;
-        self.old.segments.retain(|_| {
-            i += 1;
-            !empty[i - 1]
-        });
+        // A pinned segment holds a marked object, so the sweep kept every segment and the
+        // indices of `empty` still match.
+        debug_assert_eq!(self.old.segments.len(), n);
+        let segments = std::mem::take(&mut self.old.segments);
+        for (seg, empty) in segments.into_iter().zip(empty) {
+            if empty {
+                self.old.retire_segment(seg);
+            } else {
+                self.old.segments.push(seg);
+            }
+        }
         (freed, moved)
     }
 }

@@ -3,7 +3,7 @@
 use crate::error::HeapError;
 
 /// Sizes and policies of one heap. `HeapConfig::default()` suits a server and reads
-/// `CAIRN_GC_STRESS`; [`HeapConfig::without_env`] gives the same values without looking
+/// `CAIRN_GC_STRESS` and `CAIRN_GC_VERIFY`; [`HeapConfig::without_env`] gives the same values without looking
 /// at the environment (tests that must not be perturbed).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeapConfig {
@@ -25,12 +25,19 @@ pub struct HeapConfig {
     pub stress_interval: u32,
     /// Seed of the identity-hash generator; `None` seeds from the clock.
     pub hash_seed: Option<u64>,
+    /// Debugging mode: run the heap verifier before and after every collection and
+    /// panic with the list of violations if it fails (a missing write barrier in VM code
+    /// then fails at the next collection, next to its cause).
+    pub verify_collections: bool,
     /// A full collection compacts when the free fraction of old segments passes this.
     pub compact_threshold: f64,
 }
 
 /// Environment variable that turns on GC stress (`CAIRN_GC_STRESS=N`).
 pub const STRESS_ENV: &str = "CAIRN_GC_STRESS";
+/// Environment variable that turns on verification around every collection
+/// (`CAIRN_GC_VERIFY=1`).
+pub const VERIFY_ENV: &str = "CAIRN_GC_VERIFY";
 
 impl HeapConfig {
     /// The default sizes, without reading the environment.
@@ -43,6 +50,7 @@ impl HeapConfig {
             tenure_age: 2,
             stress_interval: 0,
             hash_seed: None,
+            verify_collections: false,
             compact_threshold: 0.5,
         }
     }
@@ -74,6 +82,13 @@ impl HeapConfig {
         }
         if self.large_object_bytes < 64 || self.large_object_bytes > self.old_segment_bytes / 2 {
             return bad("large_object_bytes must be between 64 and half a segment");
+        }
+        if self.nursery_bytes > isize::MAX as usize / 2
+            || self.old_segment_bytes > isize::MAX as usize / 2
+        {
+            return bad(
+                "nursery_bytes and old_segment_bytes must each be below half the address space",
+            );
         }
         if self.max_heap_bytes < self.nursery_bytes + self.old_segment_bytes {
             return bad("max_heap_bytes must hold the nursery and one old segment");

@@ -114,8 +114,11 @@ impl Header {
     /// A fresh header (hash unassigned, age 0, no flags).
     #[inline(always)]
     pub(crate) const fn new(class: ClassIndex, code: u8, size_field: u64) -> Header {
+        // An index beyond the class table's range is a VM bug; masked, it cannot spill
+        // into the format bits (the verifier reports the wrong class instead).
+        debug_assert!(class.0 as u64 <= CLASS_MASK);
         Header(
-            ((class.0 as u64) << CLASS_SHIFT)
+            (((class.0 as u64) & CLASS_MASK) << CLASS_SHIFT)
                 | ((code as u64) << FORMAT_SHIFT)
                 | (size_field << SLOTS_SHIFT),
         )
@@ -128,7 +131,11 @@ impl Header {
 
     #[inline(always)]
     pub(crate) const fn with_class(self, class: ClassIndex) -> Header {
-        Header((self.0 & !(CLASS_MASK << CLASS_SHIFT)) | ((class.0 as u64) << CLASS_SHIFT))
+        debug_assert!(class.0 as u64 <= CLASS_MASK);
+        Header(
+            (self.0 & !(CLASS_MASK << CLASS_SHIFT))
+                | (((class.0 as u64) & CLASS_MASK) << CLASS_SHIFT),
+        )
     }
 
     #[inline(always)]

@@ -10,7 +10,7 @@ use crate::header::{ClassIndex, HASH_MASK};
 use crate::nursery::{AllocPointers, Nursery};
 use crate::old_space::OldSpace;
 use crate::oop::Oop;
-use crate::roots::{HandleMark, Handles, RootSet};
+use crate::roots::{HandleMark, Handles, HeapRoots};
 use crate::stats::{GcStats, Occupancy};
 
 /// Cairn's object memory and collector. See the crate documentation for a tour.
@@ -19,15 +19,10 @@ pub struct Heap {
     pub(crate) ptrs: Box<AllocPointers>,
     pub(crate) nursery: Nursery,
     pub(crate) old: OldSpace,
-    pub(crate) nil: Oop,
-    pub(crate) class_table: Vec<Oop>,
-    pub(crate) handles: Handles,
+    /// nil, class table, handles, finalization lists.
+    pub(crate) own: HeapRoots,
     /// Old objects that may hold young pointers; each has the remembered flag.
     pub(crate) remembered: Vec<Oop>,
-    /// Objects registered for finalization (weakly held).
-    pub(crate) finalizable: Vec<Oop>,
-    /// Registered objects found unreachable, kept alive until the VM takes them.
-    pub(crate) finalized: Vec<Oop>,
     pub(crate) hash_state: u64,
     pub(crate) stats: GcStats,
     /// Slow-path allocations left before the next stress collection.
@@ -37,6 +32,9 @@ pub struct Heap {
     pub(crate) max_young_bytes: usize,
     /// A full collection runs when old space's used bytes pass this.
     pub(crate) next_full_at: usize,
+    /// Eden's allocation limit: its end, or lower when the tenure reserve is short (see
+    /// `reserve.rs`). The fast path's `ptrs.limit` never passes it.
+    pub(crate) eden_limit: usize,
 }
 
 impl Heap {
@@ -59,20 +57,26 @@ impl Heap {
             old: OldSpace::new(config.old_segment_bytes),
             ptrs,
             nursery,
-            nil: Oop::small_int(0),
-            class_table: vec![Oop::small_int(0); ClassIndex::FIRST_FREE.index()],
-            handles: Handles::default(),
+            own: HeapRoots {
+                nil: Oop::small_int(0),
+                class_table: vec![Oop::small_int(0); ClassIndex::FIRST_FREE.index()],
+                handles: Handles::default(),
+                finalized: Vec::new(),
+                finalizable: Vec::new(),
+            },
             remembered: Vec::new(),
-            finalizable: Vec::new(),
-            finalized: Vec::new(),
             hash_state: seed | 1,
             stats: GcStats::default(),
             stress_countdown: config.stress_interval,
             stress_collections: 0,
             max_young_bytes,
             next_full_at: 0,
+            eden_limit: 0,
             config,
         };
+        heap.eden_limit = heap.nursery.eden_start;
+        heap.old.reserve_target = heap.reserve_target();
+        heap.refill_reserve();
         heap.next_full_at = heap.full_gc_threshold(0);
         heap.set_stress_interval(heap.config.stress_interval);
         Ok(heap)
@@ -86,9 +90,9 @@ impl Heap {
     /// Sets the value that fills new pointer slots and replaces cleared weak references.
     /// The heap holds it as a root. Until it is set, nil is `SmallInteger 0`.
     pub fn set_nil(&mut self, nil: Oop) {
-        let old = self.nil;
-        self.nil = nil;
-        for c in &mut self.class_table {
+        let old = self.own.nil;
+        self.own.nil = nil;
+        for c in &mut self.own.class_table {
             if *c == old {
                 *c = nil;
             }
@@ -97,25 +101,26 @@ impl Heap {
 
     /// The current nil.
     pub fn nil(&self) -> Oop {
-        self.nil
+        self.own.nil
     }
 
     /// Adds a class to the class table and returns its index.
     pub fn register_class(&mut self, class: Oop) -> Result<ClassIndex, ClassTableFull> {
-        let index = self.class_table.len();
+        let index = self.own.class_table.len();
         if index > ClassIndex::MAX.index() {
             return Err(ClassTableFull);
         }
-        self.class_table.push(class);
+        self.own.class_table.push(class);
         Ok(ClassIndex(index as u32))
     }
 
     /// The class registered at `index`, or nil.
     pub fn class_at(&self, index: ClassIndex) -> Oop {
-        self.class_table
+        self.own
+            .class_table
             .get(index.index())
             .copied()
-            .unwrap_or(self.nil)
+            .unwrap_or(self.own.nil)
     }
 
     /// Sets the class at `index` (growing the table with nil as needed); used for the
@@ -124,36 +129,36 @@ impl Heap {
         if index > ClassIndex::MAX {
             return Err(ClassTableFull);
         }
-        if self.class_table.len() <= index.index() {
-            self.class_table.resize(index.index() + 1, self.nil);
+        if self.own.class_table.len() <= index.index() {
+            self.own.class_table.resize(index.index() + 1, self.own.nil);
         }
-        self.class_table[index.index()] = class;
+        self.own.class_table[index.index()] = class;
         Ok(())
     }
 
     /// One past the largest class index in use.
     pub fn class_table_len(&self) -> usize {
-        self.class_table.len()
+        self.own.class_table.len()
     }
 
     /// The handle stack (read).
     pub fn handles(&self) -> &Handles {
-        &self.handles
+        &self.own.handles
     }
 
     /// The handle stack (push, set, release).
     pub fn handles_mut(&mut self) -> &mut Handles {
-        &mut self.handles
+        &mut self.own.handles
     }
 
     /// Marks the handle stack's depth: `let m = heap.handle_mark(); …; heap.handle_release(m)`.
     pub fn handle_mark(&self) -> HandleMark {
-        self.handles.mark()
+        self.own.handles.mark()
     }
 
     /// Drops every handle pushed since `mark`.
     pub fn handle_release(&mut self, mark: HandleMark) {
-        self.handles.release(mark)
+        self.own.handles.release(mark)
     }
 
     /// Statistics of past collections.
@@ -165,34 +170,30 @@ impl Heap {
     pub fn set_stress_interval(&mut self, n: u32) {
         self.config.stress_interval = n;
         self.stress_countdown = n;
-        self.ptrs.limit = if n == 0 {
-            self.nursery.eden_end
-        } else {
-            self.ptrs.cursor
-        };
+        self.set_eden_limit();
     }
 
     /// Registers `oop` for finalization: when it becomes unreachable it is kept alive,
     /// dropped from the registry and queued for [`Heap::take_finalized`].
     pub fn register_finalizer(&mut self, oop: Oop) {
         if oop.is_ptr() {
-            self.finalizable.push(oop);
+            self.own.finalizable.push(oop);
         }
     }
 
     /// Removes and returns the objects found unreachable since the last call.
     pub fn take_finalized(&mut self) -> Vec<Oop> {
-        std::mem::take(&mut self.finalized)
+        std::mem::take(&mut self.own.finalized)
     }
 
     /// The objects waiting in the finalization queue (diagnostics; not removed).
     pub fn finalization_queue(&self) -> &[Oop] {
-        &self.finalized
+        &self.own.finalized
     }
 
     /// Number of objects registered for finalization and not yet queued.
     pub fn finalizable_count(&self) -> usize {
-        self.finalizable.len()
+        self.own.finalizable.len()
     }
 
     /// Spaces' occupancy now.
@@ -204,15 +205,28 @@ impl Heap {
             survivor_used: top - s0,
             survivor_capacity: self.nursery.survivor_bytes(),
             old_used: self.old.used(),
-            old_committed: self.old.segments_bytes(),
+            old_committed: self.old.segments_bytes() + self.old.reserve_bytes(),
             large_committed: self.old.large_bytes(),
             large_objects: self.old.large.len(),
         }
     }
 
-    /// Bytes mapped for the nursery, old segments and large objects.
+    /// Bytes mapped for the nursery, old segments (the tenure reserve included) and
+    /// large objects.
     pub fn heap_bytes(&self) -> usize {
         self.nursery.size + self.old.committed()
+    }
+
+    /// Bytes of old-space segments mapped and held back for scavenges (the tenure
+    /// reserve; part of [`Heap::heap_bytes`] and of `Occupancy::old_committed`).
+    pub fn tenure_reserve_bytes(&self) -> usize {
+        self.old.reserve_bytes()
+    }
+
+    /// Bytes eden may hold before the next scavenge: all of eden, or less when the heap
+    /// is near its maximum size and the tenure reserve could not be refilled.
+    pub fn eden_budget(&self) -> usize {
+        self.eden_limit - self.nursery.eden_start
     }
 
     /// The next identity hash (never 0, which means "unassigned").
@@ -233,27 +247,13 @@ impl Heap {
 
     /// Old-space usage at which the next full collection starts, given the live bytes
     /// found by the last one: twice the live data, at least 8 segments' worth, and never
-    /// past the maximum heap.
+    /// past the maximum heap (less the nursery and the tenure reserve).
     pub(crate) fn full_gc_threshold(&self, live: usize) -> usize {
-        let room = self.config.max_heap_bytes.saturating_sub(self.nursery.size);
+        let room = self
+            .config
+            .max_heap_bytes
+            .saturating_sub(self.nursery.size + self.old.reserve_target * self.old.segment_bytes)
+            .max(self.old.segment_bytes);
         (live * 2).max(8 * self.config.old_segment_bytes).min(room)
     }
-}
-
-/// The roots every collection visits, besides the remembered set: the VM's root set,
-/// then the heap's own (nil, class table, handles, finalization queue). `f` receives
-/// every slot, immediates included, and must leave immediates alone.
-pub(crate) fn visit_all_roots(
-    roots: &mut dyn RootSet,
-    nil: &mut Oop,
-    class_table: &mut [Oop],
-    handles: &mut Handles,
-    finalized: &mut [Oop],
-    f: &mut dyn FnMut(&mut Oop),
-) {
-    roots.visit_roots(f);
-    f(nil);
-    class_table.iter_mut().for_each(&mut *f);
-    handles.slots_mut().iter_mut().for_each(&mut *f);
-    finalized.iter_mut().for_each(&mut *f);
 }

@@ -6,17 +6,19 @@
 //! | part | module | what it holds |
 //! |---|---|---|
 //! | values | [`oop`] | [`Oop`]: tagged words (heap pointer, SmallInteger, Character, immediate float) |
-//! | objects | [`header`], [`format`] | the header word's bit layout, [`ClassIndex`], [`Format`] |
+//! | objects | [`header`], [`format`](mod@format) | the header word's bit layout, [`ClassIndex`], [`Format`] |
 //! | configuration | `config` | [`HeapConfig`]: sizes, tenure age, stress mode, hash seed |
 //! | spaces | `nursery`, `old_space` | eden + survivors in one reservation; old segments with free lists; large objects |
-//! | allocation | `alloc` | [`Heap::try_alloc`] (bump fast path), [`Heap::alloc`] (collects), [`Heap::alloc_old`] |
+//! | allocation | `alloc`, `object` | [`Heap::try_alloc`] (bump fast path), [`Heap::alloc`] (collects), [`Heap::alloc_old`]; [`ObjectLayout`] for inline allocation |
 //! | access | `access` | [`Heap::fetch`], [`Heap::store`], bytes and words, identity hash, flags |
 //! | barrier | `barrier` | [`Heap::write_barrier`], [`BarrierInfo`] and the JIT's inline test |
 //! | roots | `roots` | [`RootSet`] (implemented by the VM), [`Handles`] for Oops held in Rust |
 //! | scavenger | `scavenge` | [`Heap::scavenge`]: Cheney copy, tenuring, young weak/ephemeron/finalization |
+//! | tenure reserve | `reserve` | the segments and eden limit that let every scavenge finish ([`Heap::tenure_reserve_bytes`], [`Heap::eden_budget`]) |
+//! | weak references | `weak` | clearing weak slots and ephemerons after a trace (both collectors) |
 //! | full collection | `mark`, `sweep`, `compact` | [`Heap::full_collect`]: mark stack, sweep to free lists, sliding compaction |
 //! | become | `become_` | [`Heap::become_forward`], [`Heap::become_swap`] |
-//! | walking | `walk` | [`Heap::walk`], [`Heap::walk_live`] |
+//! | walking | `walk` | [`Heap::walk`], [`Heap::walk_live`], [`Heap::census`] |
 //! | verifier | [`verify`] | [`Heap::verify`] and the list of invariants it checks |
 //! | statistics | `stats` | [`GcStats`], [`CollectionStats`] |
 //!
@@ -27,10 +29,14 @@
 //! * Every heap call that may collect takes a `&mut dyn RootSet`; any `Oop` held across
 //!   it must be in a root (a frame slot, a [`Handle`]) and re-read afterwards.
 //! * An `Oop` given to an accessor must be an immediate or a live object of this heap
-//!   (debug builds check the address range). Slot indices are always checked.
+//!   (debug builds check the address range). Slot indices are checked, except by the
+//!   `unsafe` [`Heap::fetch_unchecked`] and [`Heap::store_unchecked`].
 //! * Every pointer store into a heap object goes through [`Heap::store`] or is followed
 //!   by [`Heap::write_barrier`].
-//! * Nothing aborts: an allocation that does not fit returns [`OutOfMemory`].
+//! * Nothing aborts: an allocation that does not fit returns [`OutOfMemory`]. A
+//!   collection never needs memory it has not secured before it starts (the tenure
+//!   reserve), so neither the maximum heap size nor the operating system can stop one
+//!   half way; the heap stays consistent after every `OutOfMemory`.
 
 #![deny(missing_docs, unreachable_pub)]
 
@@ -49,21 +55,25 @@ mod nursery;
 mod object;
 mod old_space;
 pub mod oop;
+mod reserve;
 mod roots;
 mod scavenge;
 mod stats;
 mod sweep;
 pub mod verify;
 mod walk;
+mod weak;
 
 pub use barrier::BarrierInfo;
-pub use config::{HeapConfig, STRESS_ENV};
+pub use config::{HeapConfig, STRESS_ENV, VERIFY_ENV};
 pub use error::{BecomeError, ClassTableFull, HeapError, OutOfMemory};
 pub use format::Format;
 pub use header::ClassIndex;
 pub use heap::Heap;
 pub use nursery::AllocPointers;
+pub use object::ObjectLayout;
 pub use oop::Oop;
 pub use roots::{Handle, HandleMark, Handles, NoRoots, RootSet};
 pub use stats::{CollectionKind, CollectionStats, GcStats, Occupancy, HISTORY_LEN};
 pub use verify::{Violation, ViolationKind};
+pub use walk::ClassCensus;

@@ -7,11 +7,12 @@ use std::time::Instant;
 
 use crate::format::Format;
 use crate::header::{MARKED_BIT, PINNED_BIT, REMEMBERED_BIT};
-use crate::heap::{visit_all_roots, Heap};
+use crate::heap::Heap;
 use crate::object;
 use crate::oop::Oop;
-use crate::roots::RootSet;
+use crate::roots::{HeapRoots, RootSet};
 use crate::stats::{CollectionKind, CollectionStats};
+use crate::weak;
 
 /// Marking state: the explicit stack and the objects whose processing waits for the end.
 #[derive(Default)]
@@ -52,9 +53,10 @@ impl Marker {
     }
 
     fn mark_slots(&mut self, addr: usize, from: usize, to: usize) {
-        for i in from..to {
-            // SAFETY: `i` is a pointer slot of the live object `addr`.
-            self.mark(unsafe { object::read_slot(addr, i) });
+        // SAFETY: `from..to` are pointer slots of the live object `addr`; marking only
+        // writes headers, never slots.
+        for &v in unsafe { object::slots(addr, from..to) } {
+            self.mark(v);
         }
     }
 
@@ -115,28 +117,20 @@ impl Marker {
     /// Sets to nil every slot of ephemerons whose key died, and every weak slot whose
     /// referent is unmarked.
     pub(crate) fn clear_dead(&mut self, nil: u64) {
-        for e in std::mem::take(&mut self.ephemerons) {
-            // SAFETY: `e` is a marked ephemeron.
-            let n = unsafe { object::body_words(e, object::header(e)) };
-            for i in 0..n {
-                // SAFETY: `i` is one of its slots.
-                unsafe { object::write_slot(e, i, nil) };
-            }
-        }
-        for w in std::mem::take(&mut self.weak) {
-            // SAFETY: `w` is a marked weak object.
-            let h = unsafe { object::header(w) };
-            // SAFETY: as above.
-            let (fixed, n) = unsafe { (object::prefix_fixed(w, h), object::body_words(w, h)) };
-            for i in fixed..n {
-                // SAFETY: `i` is one of its slots.
-                let v = unsafe { object::read_slot(w, i) };
+        let (dead_key, weak) = (
+            std::mem::take(&mut self.ephemerons),
+            std::mem::take(&mut self.weak),
+        );
+        // SAFETY: both lists hold marked (live) objects.
+        unsafe {
+            weak::clear_dead_referents(&dead_key, &weak, nil, |v| {
                 if v & 7 == 0 && !is_marked(v) {
-                    // SAFETY: as above.
-                    unsafe { object::write_slot(w, i, nil) };
+                    nil
+                } else {
+                    v
                 }
-            }
-        }
+            })
+        };
     }
 }
 
@@ -146,10 +140,13 @@ impl Heap {
     /// `compact` is set or fragmentation passes the configured threshold, old segments
     /// are compacted by sliding. Images ask for compaction before a snapshot.
     pub fn full_collect(&mut self, roots: &mut dyn RootSet, compact: bool) {
+        self.verify_if_configured(roots, "before a full collection");
         let t0 = Instant::now();
+        // The tenure reserve takes the whole nursery (its invariant), so this scavenge
+        // cannot run out of old space.
         let scavenge = self.scavenge_inner(roots, true);
         self.stats.record(scavenge);
-        let before_finalized = self.finalized.len();
+        let before_finalized = self.own.finalized.len();
         self.old.seal();
         for r in self.remembered.drain(..) {
             // SAFETY: remembered objects are live old objects; the nursery is empty now,
@@ -158,23 +155,15 @@ impl Heap {
         }
         let mut m = Marker::default();
         {
-            let Heap {
-                nil,
-                class_table,
-                handles,
-                finalized,
-                finalizable,
-                ..
-            } = self;
-            visit_all_roots(
-                roots,
-                nil,
-                class_table,
-                handles,
-                finalized,
-                &mut |slot: &mut Oop| m.mark(slot.bits()),
-            );
+            let own = &mut self.own;
+            own.visit_strong(roots, &mut |slot: &mut Oop| m.mark(slot.bits()));
             m.settle();
+            let HeapRoots {
+                finalizable,
+                finalized,
+                nil,
+                ..
+            } = own;
             finalizable.retain(|f| {
                 if is_marked(f.bits()) {
                     return true;
@@ -214,6 +203,7 @@ impl Heap {
         };
         let freed = freed + self.sweep_large();
         self.next_full_at = self.full_gc_threshold(live);
+        self.refill_reserve();
         let stats = CollectionStats {
             kind: if compacting {
                 CollectionKind::FullCompact
@@ -226,9 +216,10 @@ impl Heap {
             bytes_freed: freed,
             remembered_set_size: self.remembered.len(),
             live_bytes: live,
-            finalized: self.finalized.len() - before_finalized + scavenge.finalized,
+            finalized: self.own.finalized.len() - before_finalized + scavenge.finalized,
             occupancy: self.occupancy(),
         };
         self.stats.record(stats);
+        self.verify_if_configured(roots, "after a full collection");
     }
 }

@@ -13,30 +13,34 @@ use crate::header::{
 /// Bytes in a word.
 pub(crate) const WORD: usize = 8;
 
-/// How an object of a given shape is laid out.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Layout {
+/// How an object of a given shape is laid out: what allocation writes, and what inline
+/// allocation code (the JIT's) must write the same way: the prefix word if any
+/// ([`ObjectLayout::prefix_word`]), the header word ([`ObjectLayout::header_word`]),
+/// then the body (at least one word): `pointer_slots` words of nil, the rest zero. The
+/// object's `Oop` is the address of the header word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObjectLayout {
     /// Body size in words.
-    pub(crate) body_words: usize,
+    pub body_words: usize,
     /// Pointer slots at the start of the body (all body words for pointer formats).
-    pub(crate) pointer_slots: usize,
+    pub pointer_slots: usize,
     /// Fixed pointer slots recorded in the prefix word.
-    pub(crate) fixed: usize,
+    pub fixed: usize,
     /// The 5-bit format code, tail included.
-    pub(crate) code: u8,
+    pub code: u8,
     /// Whether a prefix word precedes the header.
-    pub(crate) prefix: bool,
+    pub prefix: bool,
     /// Total size in bytes: prefix, header and body (at least one body word).
-    pub(crate) total_bytes: usize,
+    pub total_bytes: usize,
 }
 
-impl Layout {
+impl ObjectLayout {
     /// The layout of an object with `fixed` named pointer slots and `len` indexed elements
     /// (in the format's unit). `None` when the shape is too large to encode or does not
     /// make sense for the format (named slots on a raw-bits format, indexed elements on
     /// a fixed format, an ephemeron without a key slot).
     #[inline(always)]
-    pub(crate) fn new(format: Format, fixed: usize, len: usize) -> Option<Layout> {
+    pub fn new(format: Format, fixed: usize, len: usize) -> Option<ObjectLayout> {
         let (body_words, pointer_slots, unused) = match format {
             Format::Zero => {
                 if fixed != 0 || len != 0 {
@@ -84,7 +88,7 @@ impl Layout {
         }
         let prefix = format.needs_prefix() || body_words as u64 >= SLOTS_OVERFLOW;
         let total_words = prefix as usize + 1 + body_words.max(1);
-        Some(Layout {
+        Some(ObjectLayout {
             body_words,
             pointer_slots,
             fixed: if format.needs_prefix() { fixed } else { 0 },
@@ -92,6 +96,20 @@ impl Layout {
             prefix,
             total_bytes: total_words * WORD,
         })
+    }
+
+    /// The header word of a fresh object of this layout and class (no flags, no hash,
+    /// age 0).
+    #[inline(always)]
+    pub fn header_word(&self, class: ClassIndex) -> u64 {
+        self.header(class).0
+    }
+
+    /// The prefix word, when the layout has one.
+    #[inline(always)]
+    pub fn prefix_word(&self) -> Option<u64> {
+        self.prefix
+            .then(|| prefix_word(self.body_words, self.fixed))
     }
 
     /// The header word for this layout.
@@ -185,12 +203,18 @@ pub(crate) unsafe fn prefix_fixed(addr: usize, h: Header) -> usize {
 /// As [`body_words`].
 #[inline(always)]
 pub(crate) unsafe fn pointer_slots(addr: usize, h: Header) -> usize {
-    match h.format() {
-        Format::Words64 | Format::Words32 | Format::Words16 | Format::Bytes => 0,
+    // Codes 0–5 are the pointer formats, 24–31 compiled code; the rest hold no pointers
+    // (6–8 are invalid and never written). Tested on the raw code: this is on the path of
+    // every checked slot access.
+    let code = h.code();
+    if code <= 5 {
         // SAFETY: forwarded from the caller.
-        Format::CompiledCode => unsafe { prefix_fixed(addr, h) },
+        unsafe { body_words(addr, h) }
+    } else if code >= crate::format::CODE_COMPILED {
         // SAFETY: forwarded from the caller.
-        _ => unsafe { body_words(addr, h) },
+        unsafe { prefix_fixed(addr, h) }
+    } else {
+        0
     }
 }
 
@@ -241,6 +265,19 @@ pub(crate) unsafe fn total_bytes(addr: usize, h: Header) -> usize {
     // SAFETY: forwarded from the caller.
     let body = unsafe { body_words(addr, h) };
     (has_prefix(h) as usize + 1 + occupied_body(h, body)) * WORD
+}
+
+/// [`total_bytes`] of an object known not to be a free chunk (the collectors' copy and
+/// scan loops, which never meet free chunks).
+///
+/// # Safety
+/// As [`body_words`], and `addr` must not be a free chunk.
+#[inline(always)]
+pub(crate) unsafe fn object_total_bytes(addr: usize, h: Header) -> usize {
+    debug_assert!(h.class() != ClassIndex::FREE);
+    // SAFETY: forwarded from the caller.
+    let body = unsafe { body_words(addr, h) };
+    (has_prefix(h) as usize + 1 + body.max(1)) * WORD
 }
 
 /// Address one past the end of the object at `addr`.
@@ -294,6 +331,30 @@ pub(crate) unsafe fn write_slot(addr: usize, i: usize, v: u64) {
     unsafe { *(slot_addr(addr, i) as *mut u64) = v }
 }
 
+/// Body words `range` of the object at `addr` as a slice.
+///
+/// # Safety
+/// `addr` must name a live object whose body holds `range`, and those words must not be
+/// written while the slice lives.
+#[inline(always)]
+pub(crate) unsafe fn slots<'a>(addr: usize, range: std::ops::Range<usize>) -> &'a [u64] {
+    let len = range.end.saturating_sub(range.start);
+    // SAFETY: the caller guarantees the words exist and stay unchanged.
+    unsafe { std::slice::from_raw_parts(slot_addr(addr, range.start) as *const u64, len) }
+}
+
+/// Body words `range` of the object at `addr` as a mutable slice.
+///
+/// # Safety
+/// `addr` must name a live object whose body holds `range`, and no other reference to
+/// those words may be used while the slice lives.
+#[inline(always)]
+pub(crate) unsafe fn slots_mut<'a>(addr: usize, range: std::ops::Range<usize>) -> &'a mut [u64] {
+    let len = range.end.saturating_sub(range.start);
+    // SAFETY: the caller guarantees the words exist and are not aliased.
+    unsafe { std::slice::from_raw_parts_mut(slot_addr(addr, range.start) as *mut u64, len) }
+}
+
 /// Formats `words` words at `start` as one free chunk (class [`ClassIndex::FREE`]), so
 /// that the space stays walkable. A one-word chunk is a bare header with size 0.
 ///
@@ -330,7 +391,7 @@ mod tests {
                 Format::Words32,
                 Format::Words64,
             ] {
-                let l = Layout::new(f, 0, len).unwrap();
+                let l = ObjectLayout::new(f, 0, len).unwrap();
                 let unit = f.element_bytes();
                 let unused = Format::unused_from_code(l.code) as usize;
                 assert_eq!(l.body_words * WORD / unit - unused, len, "{f:?} {len}");
@@ -340,12 +401,15 @@ mod tests {
 
     #[test]
     fn prefix_for_big_or_split_bodies() {
-        assert!(!Layout::new(Format::Indexable, 0, 254).unwrap().prefix);
-        assert!(Layout::new(Format::Indexable, 0, 255).unwrap().prefix);
-        assert!(Layout::new(Format::Weak, 0, 1).unwrap().prefix);
-        assert_eq!(Layout::new(Format::Zero, 0, 0).unwrap().total_bytes, 16);
-        assert!(Layout::new(Format::Fixed, 1, 1).is_none());
-        assert!(Layout::new(Format::Ephemeron, 0, 0).is_none());
-        assert!(Layout::new(Format::Bytes, 1, 0).is_none());
+        assert!(!ObjectLayout::new(Format::Indexable, 0, 254).unwrap().prefix);
+        assert!(ObjectLayout::new(Format::Indexable, 0, 255).unwrap().prefix);
+        assert!(ObjectLayout::new(Format::Weak, 0, 1).unwrap().prefix);
+        assert_eq!(
+            ObjectLayout::new(Format::Zero, 0, 0).unwrap().total_bytes,
+            16
+        );
+        assert!(ObjectLayout::new(Format::Fixed, 1, 1).is_none());
+        assert!(ObjectLayout::new(Format::Ephemeron, 0, 0).is_none());
+        assert!(ObjectLayout::new(Format::Bytes, 1, 0).is_none());
     }
 }

@@ -6,6 +6,10 @@
 //! [`crate::header::ClassIndex::FREE`]) follow each other without gaps. The one exception is the bump
 //! region (the free chunk that allocation currently carves from), whose stale header is
 //! rewritten by [`OldSpace::seal`] before anything walks the segments.
+//!
+//! Besides the segments in use, old space keeps the *tenure reserve*: mapped segments
+//! that only a scavenge may take into service (see `reserve.rs` for the guarantee they
+//! give). They are not walked and hold no objects until taken.
 
 use memmap2::MmapMut;
 
@@ -52,6 +56,13 @@ pub(crate) struct OldSpace {
     bump_end: usize,
     /// Bytes on free lists plus the bump region.
     pub(crate) free_bytes: usize,
+    /// The tenure reserve: mapped segments held back for scavenges.
+    pub(crate) reserve: Vec<Segment>,
+    /// Number of reserve segments the heap wants (empty segments found by a sweep or a
+    /// compaction refill the reserve up to this count before any is unmapped).
+    pub(crate) reserve_target: usize,
+    /// Fault injection for tests: mappings left before the "operating system" refuses.
+    pub(crate) maps_left: Option<usize>,
 }
 
 impl OldSpace {
@@ -65,7 +76,22 @@ impl OldSpace {
             bump: 0,
             bump_end: 0,
             free_bytes: 0,
+            reserve: Vec::new(),
+            reserve_target: 0,
+            maps_left: None,
         }
+    }
+
+    /// Maps `bytes` of fresh memory, unless the operating system (or the test's fault
+    /// injection) refuses.
+    pub(crate) fn map(&mut self, bytes: usize) -> Option<Segment> {
+        if let Some(n) = self.maps_left.as_mut() {
+            if *n == 0 {
+                return None;
+            }
+            *n -= 1;
+        }
+        Segment::map(bytes)
     }
 
     pub(crate) fn segments_bytes(&self) -> usize {
@@ -76,8 +102,13 @@ impl OldSpace {
         self.large.iter().map(Segment::bytes).sum()
     }
 
+    /// Bytes mapped for the tenure reserve.
+    pub(crate) fn reserve_bytes(&self) -> usize {
+        self.reserve.len() * self.segment_bytes
+    }
+
     pub(crate) fn committed(&self) -> usize {
-        self.segments_bytes() + self.large_bytes()
+        self.segments_bytes() + self.large_bytes() + self.reserve_bytes()
     }
 
     pub(crate) fn used(&self) -> usize {
@@ -126,10 +157,9 @@ impl OldSpace {
                 if !may_grow {
                     return None;
                 }
-                let seg = Segment::map(self.segment_bytes)?;
+                let seg = self.map(self.segment_bytes)?;
                 let range = (seg.start, seg.end);
-                let at = self.segments.partition_point(|s| s.start < seg.start);
-                self.segments.insert(at, seg);
+                self.insert_segment(seg);
                 range
             }
         };
@@ -138,6 +168,47 @@ impl OldSpace {
         self.bump_end = chunk.1;
         self.free_bytes += chunk.1 - chunk.0;
         self.alloc(bytes, false)
+    }
+
+    /// Allocation of a tenured copy during a scavenge: free lists and the bump region
+    /// first, then reserve segments taken into service one by one; never maps.
+    #[inline(always)]
+    pub(crate) fn alloc_tenure(&mut self, bytes: usize) -> Option<usize> {
+        match self.alloc(bytes, false) {
+            Some(start) => Some(start),
+            None => self.alloc_from_reserve(bytes),
+        }
+    }
+
+    #[cold]
+    fn alloc_from_reserve(&mut self, bytes: usize) -> Option<usize> {
+        while let Some(seg) = self.reserve.pop() {
+            self.adopt(seg);
+            if let Some(start) = self.alloc(bytes, false) {
+                return Some(start);
+            }
+        }
+        None
+    }
+
+    /// Takes a mapped segment (from the reserve) into service as one free chunk.
+    pub(crate) fn adopt(&mut self, seg: Segment) {
+        let (start, words) = (seg.start, seg.bytes() / WORD);
+        self.insert_segment(seg);
+        self.release_chunk(start, words);
+    }
+
+    fn insert_segment(&mut self, seg: Segment) {
+        let at = self.segments.partition_point(|s| s.start < seg.start);
+        self.segments.insert(at, seg);
+    }
+
+    /// A segment that a sweep or compaction emptied: kept in the reserve while the
+    /// reserve is short, unmapped otherwise.
+    pub(crate) fn retire_segment(&mut self, seg: Segment) {
+        if self.reserve.len() < self.reserve_target {
+            self.reserve.push(seg);
+        }
     }
 
     /// Returns the rest of the bump region to the free lists.
@@ -187,9 +258,54 @@ impl OldSpace {
         self.free_bytes = 0;
     }
 
+    /// Checks the free lists against the segments: every listed chunk is a free chunk
+    /// of the listed size inside a segment, and the listed bytes plus the bump region
+    /// add up to `free_bytes`. Returns a description of each mismatch.
+    pub(crate) fn check_free_lists(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut listed = self.bump_end - self.bump;
+        let small = self
+            .small_free
+            .iter()
+            .enumerate()
+            .flat_map(|(w, l)| l.iter().map(move |&s| (s, w)));
+        for (start, words) in small.chain(self.big_free.iter().copied()) {
+            listed += words * WORD;
+            if !self
+                .segments
+                .iter()
+                .any(|seg| seg.contains(start) && start + words * WORD <= seg.end)
+            {
+                problems.push(format!(
+                    "free chunk {start:#x} of {words} words is outside every segment"
+                ));
+                continue;
+            }
+            // SAFETY: the chunk lies inside a segment, which is walkable memory.
+            let (addr, h) = unsafe {
+                let addr = object::header_addr_from_start(start);
+                (addr, object::header(addr))
+            };
+            // SAFETY: as above.
+            let size = unsafe { object::total_bytes(addr, h) };
+            if h.class() != crate::header::ClassIndex::FREE || size != words * WORD {
+                problems.push(format!(
+                    "listed chunk {start:#x} of {words} words is not such a free chunk"
+                ));
+            }
+        }
+        if listed != self.free_bytes {
+            problems.push(format!(
+                "free lists hold {listed} bytes, accounting says {}",
+                self.free_bytes
+            ));
+        }
+        problems
+    }
+
     /// Maps a large-object segment of at least `bytes` and returns its start.
     pub(crate) fn alloc_large(&mut self, bytes: usize) -> Option<usize> {
-        let seg = Segment::map(bytes.div_ceil(4096) * 4096)?;
+        let seg = self.map(bytes.div_ceil(4096) * 4096)?;
         let start = seg.start;
         let at = self.large.partition_point(|s| s.start < start);
         self.large.insert(at, seg);

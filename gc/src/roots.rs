@@ -1,5 +1,5 @@
-//! Roots: the [`RootSet`] trait the VM implements, and handle scopes for Oops held by
-//! Rust code ([`Handles`]).
+//! Roots: the [`RootSet`] trait the VM implements, handle scopes for Oops held by Rust
+//! code ([`Handles`]), and the roots the heap keeps itself (`HeapRoots`).
 
 use crate::oop::Oop;
 
@@ -108,5 +108,36 @@ impl Handles {
 
     pub(crate) fn slots_mut(&mut self) -> &mut [Oop] {
         &mut self.slots
+    }
+}
+
+/// The roots the heap owns: nil, the class table, the handle stack, and the two
+/// finalization lists.
+pub(crate) struct HeapRoots {
+    pub(crate) nil: Oop,
+    pub(crate) class_table: Vec<Oop>,
+    pub(crate) handles: Handles,
+    /// Registered objects found unreachable, kept alive until the VM takes them (strong).
+    pub(crate) finalized: Vec<Oop>,
+    /// Objects registered for finalization (weak: not visited by `visit_strong`).
+    pub(crate) finalizable: Vec<Oop>,
+}
+
+impl HeapRoots {
+    /// Visits the VM's roots, then nil, the class table, the handles and the
+    /// finalization queue. `f` receives immediates too and must leave them alone.
+    pub(crate) fn visit_strong(&mut self, roots: &mut dyn RootSet, f: &mut dyn FnMut(&mut Oop)) {
+        roots.visit_roots(f);
+        f(&mut self.nil);
+        self.class_table.iter_mut().for_each(&mut *f);
+        self.handles.slots_mut().iter_mut().for_each(&mut *f);
+        self.finalized.iter_mut().for_each(&mut *f);
+    }
+
+    /// [`HeapRoots::visit_strong`] plus the finalization registry: for passes that
+    /// rewrite every reference (compaction, `become:`) or check every one (verifier).
+    pub(crate) fn visit_all(&mut self, roots: &mut dyn RootSet, f: &mut dyn FnMut(&mut Oop)) {
+        self.visit_strong(roots, f);
+        self.finalizable.iter_mut().for_each(f);
     }
 }

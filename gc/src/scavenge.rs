@@ -19,12 +19,18 @@ use std::time::Instant;
 
 use crate::format::Format;
 use crate::header::{ClassIndex, GREY_BIT, MARKED_BIT, MAX_AGE, REMEMBERED_BIT};
-use crate::heap::{visit_all_roots, Heap};
+use crate::heap::Heap;
 use crate::object;
 use crate::old_space::OldSpace;
 use crate::oop::Oop;
-use crate::roots::RootSet;
+use crate::roots::{HeapRoots, RootSet};
 use crate::stats::{CollectionKind, CollectionStats};
+use crate::weak;
+
+/// Format code of weak objects.
+const CODE_WEAK: u8 = Format::Weak.code(0);
+/// Format code of ephemerons.
+const CODE_EPHEMERON: u8 = Format::Ephemeron.code(0);
 
 struct Scavenger<'a> {
     young_start: usize,
@@ -89,11 +95,11 @@ impl Scavenger<'_> {
         self.copy(addr, h) as u64
     }
 
-    #[inline]
+    #[inline(always)]
     fn copy(&mut self, addr: usize, h: crate::header::Header) -> usize {
         let start = object::start_of(addr, h);
         // SAFETY: `addr` is a from-space object.
-        let size = unsafe { object::total_bytes(addr, h) };
+        let size = unsafe { object::object_total_bytes(addr, h) };
         let survive =
             !self.tenure_all && h.age() < self.tenure_age && self.to_top + size <= self.to_end;
         let dest = if survive {
@@ -103,9 +109,9 @@ impl Scavenger<'_> {
             d
         } else {
             self.tenured += size;
-            match self.old.alloc(size, true) {
+            match self.old.alloc_tenure(size) {
                 Some(d) => d,
-                None => panic!("the operating system refused memory for tenured objects"),
+                None => self.reserve_exhausted(size),
             }
         };
         let new_addr = dest + (addr - start);
@@ -133,6 +139,24 @@ impl Scavenger<'_> {
         new_addr
     }
 
+    /// Where a tenured copy goes when the tenure reserve is used up. Unreachable while
+    /// the reserve invariant holds (`reserve.rs`: a scavenge starts only when the reserve
+    /// takes every nursery byte it may tenure); debug builds stop here. Release builds
+    /// map a segment past the maximum heap size instead, and stop only if the operating
+    /// system refuses that too: a half-done scavenge cannot be undone.
+    #[cold]
+    #[inline(never)]
+    fn reserve_exhausted(&mut self, size: usize) -> usize {
+        debug_assert!(
+            false,
+            "tenure reserve exhausted: the reserve invariant is broken"
+        );
+        match self.old.alloc(size, true) {
+            Some(d) => d,
+            None => panic!("tenure reserve invariant broken and no memory to recover"),
+        }
+    }
+
     /// Forwards slot `i` of `addr`; true when the slot still holds a young pointer.
     #[inline(always)]
     fn scan_slot(&mut self, addr: usize, i: usize) -> bool {
@@ -150,35 +174,37 @@ impl Scavenger<'_> {
     /// Scans the strong slots of an object; true when it still holds young pointers.
     /// Weak objects and held-back ephemerons answer false and, when old, are rechecked
     /// at the end.
+    #[inline]
     fn scan_object(&mut self, addr: usize) -> bool {
         // SAFETY: `addr` is a live object (a copy, a remembered object or a root's).
         let h = unsafe { object::header(addr) };
-        let format = h.format();
-        let strong = match format {
-            Format::Weak => {
-                self.weak.push(addr);
-                // SAFETY: as above.
-                unsafe { object::prefix_fixed(addr, h) }
-            }
-            Format::Ephemeron => {
-                // SAFETY: ephemerons have at least the key slot.
-                let key = unsafe { object::read_slot(addr, 0) };
-                if self.is_young(key) && !self.reached(key) {
-                    self.ephemerons.push(addr);
-                    0
-                } else {
-                    // SAFETY: as above.
-                    unsafe { object::body_words(addr, h) }
-                }
-            }
+        // Dispatch on the raw format code: plain pointer objects and compiled code (the
+        // common case) go straight to the slot loop.
+        let code = h.code();
+        let special = code == CODE_WEAK || code == CODE_EPHEMERON;
+        let strong = if !special {
             // SAFETY: as above.
-            _ => unsafe { object::pointer_slots(addr, h) },
+            unsafe { object::pointer_slots(addr, h) }
+        } else if code == CODE_WEAK {
+            self.weak.push(addr);
+            // SAFETY: as above.
+            unsafe { object::prefix_fixed(addr, h) }
+        } else {
+            // SAFETY: ephemerons have at least the key slot.
+            let key = unsafe { object::read_slot(addr, 0) };
+            if self.is_young(key) && !self.reached(key) {
+                self.ephemerons.push(addr);
+                0
+            } else {
+                // SAFETY: as above.
+                unsafe { object::body_words(addr, h) }
+            }
         };
         let mut young = false;
         for i in 0..strong {
             young |= self.scan_slot(addr, i);
         }
-        if matches!(format, Format::Weak | Format::Ephemeron) && !self.is_young(addr as u64) {
+        if special && !self.is_young(addr as u64) {
             self.recheck.push(addr);
             return false;
         }
@@ -200,13 +226,15 @@ impl Scavenger<'_> {
     fn drain(&mut self, scan: &mut usize) {
         loop {
             if *scan < self.to_top {
-                // SAFETY: the survivor space holds whole copies back to back.
+                // SAFETY: the survivor space holds whole copies back to back; the extent
+                // is read before scanning, which never changes it.
                 let addr = unsafe { object::header_addr_from_start(*scan) };
                 // SAFETY: as above.
-                let h = unsafe { object::header(addr) };
+                *scan = unsafe {
+                    let h = object::header(addr);
+                    object::start_of(addr, h) + object::object_total_bytes(addr, h)
+                };
                 self.scan_object(addr);
-                // SAFETY: as above.
-                *scan = unsafe { object::end_of(addr, h) };
             } else if let Some(p) = self.promoted.pop() {
                 if self.scan_object(p) {
                     self.remember(p);
@@ -243,34 +271,23 @@ impl Scavenger<'_> {
 
     /// Nils weak slots and ephemeron slots whose young referent died.
     fn clear_dead(&mut self) {
+        let (dead_key, weak) = (
+            std::mem::take(&mut self.ephemerons),
+            std::mem::take(&mut self.weak),
+        );
         let nil = self.nil;
-        for e in std::mem::take(&mut self.ephemerons) {
-            // SAFETY: `e` is a live ephemeron.
-            let n = unsafe { object::body_words(e, object::header(e)) };
-            for i in 0..n {
-                // SAFETY: `i` is one of its slots.
-                unsafe { object::write_slot(e, i, nil) };
-            }
-        }
-        for w in std::mem::take(&mut self.weak) {
-            // SAFETY: `w` is a live weak object.
-            let h = unsafe { object::header(w) };
-            // SAFETY: as above.
-            let (fixed, n) = unsafe { (object::prefix_fixed(w, h), object::body_words(w, h)) };
-            for i in fixed..n {
-                // SAFETY: `i` is one of its slots.
-                let v = unsafe { object::read_slot(w, i) };
-                if self.is_young(v) {
-                    let nv = if self.reached(v) {
-                        self.forward(v)
-                    } else {
-                        nil
-                    };
-                    // SAFETY: as above.
-                    unsafe { object::write_slot(w, i, nv) };
+        // SAFETY: both lists hold live objects found by this scavenge.
+        unsafe {
+            weak::clear_dead_referents(&dead_key, &weak, nil, |v| {
+                if !self.is_young(v) {
+                    v
+                } else if self.reached(v) {
+                    self.forward(v)
+                } else {
+                    nil
                 }
-            }
-        }
+            })
+        };
         for addr in std::mem::take(&mut self.recheck) {
             // SAFETY: `addr` is a live old object.
             let n = unsafe { object::pointer_slots(addr, object::header(addr)) };
@@ -283,10 +300,19 @@ impl Scavenger<'_> {
 }
 
 impl Heap {
-    /// Collects the nursery.
+    /// Collects the nursery. When the tenure reserve cannot take what this scavenge may
+    /// tenure (the heap is near its maximum size), runs a full collection instead, which
+    /// needs less (see `reserve.rs`).
     pub fn scavenge(&mut self, roots: &mut dyn RootSet) {
+        if !self.scavenge_is_safe() {
+            self.full_collect(roots, false);
+            return;
+        }
+        self.verify_if_configured(roots, "before a scavenge");
         let stats = self.scavenge_inner(roots, false);
         self.stats.record(stats);
+        self.refill_reserve();
+        self.verify_if_configured(roots, "after a scavenge");
     }
 
     /// One scavenge; with `tenure_all` every survivor goes to old space and the nursery
@@ -296,6 +322,10 @@ impl Heap {
         roots: &mut dyn RootSet,
         tenure_all: bool,
     ) -> CollectionStats {
+        debug_assert!(
+            self.nursery_occupied() <= self.reserve_capacity(),
+            "a scavenge started without the tenure reserve it needs"
+        );
         let t0 = Instant::now();
         let before = self.occupancy();
         let to = self.nursery.survivors[1 - self.nursery.active];
@@ -303,11 +333,7 @@ impl Heap {
         let Heap {
             nursery,
             old,
-            nil,
-            class_table,
-            handles,
-            finalized,
-            finalizable,
+            own,
             remembered,
             ..
         } = self;
@@ -330,16 +356,15 @@ impl Heap {
             tenured: 0,
         };
         let mut scan = to.0;
-        visit_all_roots(
-            roots,
+        own.visit_strong(roots, &mut |slot: &mut Oop| {
+            *slot = Oop::from_bits(sc.forward(slot.bits()));
+        });
+        let HeapRoots {
             nil,
-            class_table,
-            handles,
             finalized,
-            &mut |slot: &mut Oop| {
-                *slot = Oop::from_bits(sc.forward(slot.bits()));
-            },
-        );
+            finalizable,
+            ..
+        } = own;
         sc.nil = nil.bits();
         for r in remembered.drain(..) {
             // SAFETY: remembered objects are live old objects.
@@ -385,11 +410,7 @@ impl Heap {
         self.nursery.active = 1 - self.nursery.active;
         self.nursery.survivor_top = to_top;
         self.ptrs.cursor = self.nursery.eden_start;
-        self.ptrs.limit = if self.config.stress_interval == 0 {
-            self.nursery.eden_end
-        } else {
-            self.ptrs.cursor
-        };
+        self.set_eden_limit();
         CollectionStats {
             kind: CollectionKind::Scavenge,
             pause: t0.elapsed(),

@@ -1,6 +1,7 @@
 //! Sweeping: after marking, dead objects in old segments become free chunks on the free
-//! lists (neighbours merged), empty segments are unmapped, and unmarked large objects
-//! lose their segment. Mark bits of survivors are cleared on the way.
+//! lists (neighbours merged), empty segments refill the tenure reserve or are unmapped,
+//! and unmarked large objects lose their segment. Mark bits of survivors are cleared on
+//! the way.
 
 use crate::header::{ClassIndex, GREY_BIT, MARKED_BIT};
 use crate::heap::Heap;
@@ -58,6 +59,8 @@ impl Heap {
                     self.old.release_chunk(s, (e - s) / WORD);
                 }
                 kept.push(seg);
+            } else {
+                self.old.retire_segment(seg);
             }
         }
         self.old.segments = kept;

@@ -6,8 +6,8 @@
 //!    survivor space; every object ends within its space (no overrun of the cursor, the
 //!    survivor top or the segment end).
 //! 2. **Headers.** Every object's format code is valid (not 6–8); its class index is
-//!    neither a reserved index (free, forwarded, the immediates' classes, 5–7) nor beyond
-//!    the class table; formats that need a prefix word have one, and a prefix word's
+//!    neither free (0) nor forwarded (4) nor beyond the class table (the immediates'
+//!    indices 1–3 are allowed for boxed forms); formats that need a prefix word have one, and a prefix word's
 //!    fixed-slot count does not exceed the body; an ephemeron has its key slot; an
 //!    empty raw-bits body has no unused tail.
 //! 3. **Collector flags.** Outside a collection no object is marked or grey.
@@ -19,13 +19,20 @@
 //! 6. **Remembered set.** Every old object holding a young pointer has the remembered
 //!    flag; the flag is set exactly on the objects listed in the remembered set, each
 //!    listed once, and only old objects are listed.
+//! 7. **Free lists.** Every chunk on old space's free lists is a free chunk of the listed
+//!    size inside a segment, and the listed bytes plus the allocation region add up to
+//!    the free-byte count that the statistics and the collection policy use.
+//! 8. **Tenure reserve.** Eden's cursor lies below eden's limit, and the nursery holds
+//!    no more than the tenure reserve surely takes (see `reserve.rs`), so the next
+//!    collection cannot run out of old space half way. Reported as
+//!    [`ViolationKind::SpaceBounds`].
 
 use std::collections::HashSet;
 use std::fmt;
 
 use crate::format::Format;
 use crate::header::{ClassIndex, Header, GREY_BIT, MARKED_BIT, PINNED_BIT, REMEMBERED_BIT};
-use crate::heap::{visit_all_roots, Heap};
+use crate::heap::Heap;
 use crate::object;
 use crate::oop::Oop;
 use crate::roots::RootSet;
@@ -47,6 +54,8 @@ pub enum ViolationKind {
     UnrememberedOldToYoung,
     /// Invariant 6: the remembered flag and the remembered set disagree.
     RememberedSetMismatch,
+    /// Invariant 7: the free lists disagree with the segments or the accounting.
+    FreeLists,
 }
 
 /// One broken invariant.
@@ -135,34 +144,58 @@ impl Heap {
                 );
             }
         };
-        let mut root_values = Vec::new();
-        {
-            let Heap {
-                nil,
-                class_table,
-                handles,
-                finalized,
-                ..
-            } = self;
-            visit_all_roots(
-                roots,
-                nil,
-                class_table,
-                handles,
-                finalized,
-                &mut |slot: &mut Oop| root_values.push(*slot),
-            );
+        self.check_reserve(&mut r);
+        for problem in self.old.check_free_lists() {
+            r.add(ViolationKind::FreeLists, None, problem);
         }
+        let mut root_values = Vec::new();
+        self.own
+            .visit_all(roots, &mut |slot: &mut Oop| root_values.push(*slot));
         for v in root_values {
             check_root(&mut r, "a root", v);
-        }
-        for &f in &self.finalizable {
-            check_root(&mut r, "the finalization registry", f);
         }
         if r.violations.is_empty() {
             Ok(())
         } else {
             Err(r.violations)
+        }
+    }
+
+    /// With `verify_collections` on, verifies and panics with every violation found,
+    /// naming the moment (`"before scavenge"`, ...).
+    pub(crate) fn verify_if_configured(&mut self, roots: &mut dyn RootSet, moment: &str) {
+        if !self.config.verify_collections {
+            return;
+        }
+        if let Err(violations) = self.verify(roots) {
+            let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+            panic!(
+                "heap verification failed {moment} ({} violations):\n{}",
+                violations.len(),
+                list.join("\n")
+            );
+        }
+    }
+
+    /// Invariant 8.
+    fn check_reserve(&self, r: &mut Report) {
+        if self.ptrs.cursor > self.eden_limit || self.eden_limit > self.nursery.eden_end {
+            r.add(
+                ViolationKind::SpaceBounds,
+                None,
+                format!(
+                    "eden cursor {:#x}, limit {:#x}, end {:#x} out of order",
+                    self.ptrs.cursor, self.eden_limit, self.nursery.eden_end
+                ),
+            );
+        }
+        let (w, c) = (self.nursery_occupied(), self.reserve_capacity());
+        if w > c {
+            r.add(
+                ViolationKind::SpaceBounds,
+                None,
+                format!("the nursery holds {w} bytes, the tenure reserve takes only {c}"),
+            );
         }
     }
 
@@ -251,7 +284,12 @@ impl Heap {
 
     fn check_header(&self, r: &mut Report, addr: usize, h: Header, young: bool) {
         let class = h.class();
-        if class < ClassIndex::FIRST_FREE || class.index() >= self.class_table.len() {
+        // The immediates' indices (1–3) are allowed: a VM may give boxed forms (large
+        // integers, boxed doubles) the class of the immediate they extend.
+        if class == ClassIndex::FREE
+            || class == ClassIndex::FORWARDED
+            || class.index() >= self.own.class_table.len()
+        {
             r.add(
                 ViolationKind::BadHeader,
                 Some(addr),
@@ -339,13 +377,12 @@ impl Heap {
         if Format::from_code(h.code()).is_none() {
             return;
         }
-        // SAFETY: as above.
-        let n = unsafe { object::pointer_slots(addr, h) };
+        // SAFETY: as above; the verifier only reads.
+        let slots = unsafe { object::slots(addr, 0..object::pointer_slots(addr, h)) };
         let old = !self.nursery.contains_ptr(addr as u64);
         let mut holds_young = false;
-        for i in 0..n {
-            // SAFETY: `i` is a pointer slot within the checked extent.
-            let v = Oop::from_bits(unsafe { object::read_slot(addr, i) });
+        for (i, &v) in slots.iter().enumerate() {
+            let v = Oop::from_bits(v);
             if !v.has_valid_tag() {
                 r.add(
                     ViolationKind::BadPointer,

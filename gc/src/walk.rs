@@ -1,6 +1,9 @@
 //! Heap walking: every object of every space, in a consistent heap. Census and
 //! `allInstances` use [`Heap::walk_live`]; [`Heap::walk`] also yields garbage that no
-//! collection has reclaimed yet.
+//! collection has reclaimed yet. [`Heap::census`] counts live instances and bytes per
+//! class.
+
+use std::collections::HashMap;
 
 use crate::header::ClassIndex;
 use crate::heap::Heap;
@@ -22,6 +25,25 @@ impl Heap {
     pub fn walk_live(&mut self, roots: &mut dyn RootSet, f: impl FnMut(&Heap, Oop)) {
         self.full_collect(roots, false);
         self.walk(f);
+    }
+
+    /// Live instances and bytes per class index, largest total first (ties by index).
+    /// Runs a full collection first.
+    pub fn census(&mut self, roots: &mut dyn RootSet) -> Vec<ClassCensus> {
+        let mut by_class: HashMap<ClassIndex, ClassCensus> = HashMap::new();
+        self.walk_live(roots, |heap, oop| {
+            let class = heap.class_index(oop);
+            let entry = by_class.entry(class).or_insert(ClassCensus {
+                class,
+                instances: 0,
+                bytes: 0,
+            });
+            entry.instances += 1;
+            entry.bytes += heap.object_bytes(oop);
+        });
+        let mut rows: Vec<ClassCensus> = by_class.into_values().collect();
+        rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.class.cmp(&b.class)));
+        rows
     }
 
     /// Every object's header address. Old space must be sealed.
@@ -48,4 +70,15 @@ impl Heap {
         });
         self.old.large_objects().for_each(f);
     }
+}
+
+/// One row of [`Heap::census`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClassCensus {
+    /// The class index.
+    pub class: ClassIndex,
+    /// Live instances.
+    pub instances: usize,
+    /// Bytes they occupy (prefix words and headers included).
+    pub bytes: usize,
 }

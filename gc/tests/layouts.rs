@@ -74,6 +74,11 @@ fn compiled_code_and_word_formats_keep_exact_lengths_across_moves() {
     let [code, w32, w16, w64, big] = [0, 1, 2, 3, 4].map(|i| vm.roots[i]);
     assert_eq!(heap.bytes(code), b"0123456789abc");
     assert_eq!(heap.fetch(code, 2), w64);
+    // SAFETY: slot 2 exists (three literals).
+    assert_eq!(unsafe { heap.fetch_unchecked(code, 2) }, w64);
+    // SAFETY: as above.
+    unsafe { heap.store_unchecked(code, 1, Oop::small_int(5)) };
+    assert_eq!(heap.fetch(code, 1), Oop::small_int(5));
     assert_eq!(heap.words32(w32), &[1, 2, 3, 4, u32::MAX]);
     assert_eq!(heap.words16(w16), &[7; 7]);
     assert_eq!(heap.words64(w64), &[u64::MAX, 42]);
@@ -163,4 +168,23 @@ fn the_fast_path_gives_up_when_eden_is_full_and_the_slow_path_recovers() {
     let info = heap.barrier_info();
     let young = heap.try_alloc(class, Format::Fixed, 4, 0).unwrap();
     assert!((young.bits() as usize).wrapping_sub(info.nursery_start) < info.nursery_size);
+}
+
+#[test]
+fn a_young_nil_in_old_objects_is_remembered() {
+    let mut heap = cairn_gc::Heap::new(small_config()).unwrap();
+    let class = heap.register_class(Oop::small_int(1)).unwrap();
+    let mut vm = MockVm::default();
+    let nil = heap.alloc(&mut vm, class, Format::Zero, 0, 0).unwrap();
+    heap.set_nil(nil);
+    assert!(heap.is_young(heap.nil()));
+    let old = heap
+        .alloc_old(&mut vm, class, Format::Indexable, 0, 3)
+        .unwrap();
+    vm.roots.push(old);
+    assert!(heap.is_remembered(old));
+    assert_verified(&mut heap, &mut vm);
+    heap.scavenge(&mut vm);
+    assert_verified(&mut heap, &mut vm);
+    assert_eq!(heap.fetch(vm.roots[0], 2), heap.nil());
 }

@@ -47,7 +47,7 @@ macro_rules! bytecodes {
             }
 
             /// Encoded length in bytes, opcode included.
-            pub fn len(self) -> usize {
+            pub fn size(self) -> usize {
                 match self {
                     $( Opcode::$name => 1 $( $( + operand_len!($ty) )* )?, )*
                 }
@@ -75,7 +75,7 @@ macro_rules! bytecodes {
             /// Decodes the instruction at `pc`, or `None` when the bytes are not one.
             pub fn decode(code: &[u8], pc: usize) -> Option<Instr> {
                 let op = Opcode::from_byte(*code.get(pc)?)?;
-                if pc + op.len() > code.len() {
+                if pc + op.size() > code.len() {
                     return None;
                 }
                 #[allow(unused_mut, unused_variables)]
@@ -233,6 +233,10 @@ bytecodes! {
     IncLocal = 45 (n: u8, skip: u8);
     /// `/` (truncated integer quotient) with a SmallInteger fast path.
     Quo = 46 (site: u16);
+    /// `at:` with a fast path for Arrays and SmallInteger indices in range.
+    At = 47 (site: u16);
+    /// `at:put:` with a fast path for Arrays and SmallInteger indices in range.
+    AtPut = 48 (site: u16);
 }
 
 /// The opcode that gives a fast path to `selector` with one argument, if any.
@@ -250,6 +254,7 @@ pub fn special_binary(selector: &str) -> Option<fn(u16) -> Instr> {
         "//" => |site| Instr::IntDiv { site },
         "\\\\" | "%" => |site| Instr::Mod { site },
         "/" => |site| Instr::Quo { site },
+        "at:" => |site| Instr::At { site },
         "&" | "bitAnd:" => |site| Instr::BitAnd { site },
         _ => return None,
     })
@@ -258,7 +263,7 @@ pub fn special_binary(selector: &str) -> Option<fn(u16) -> Instr> {
 impl Instr {
     /// Where a jump at `pc` lands, if this instruction is a jump.
     pub fn jump_target(&self, pc: usize) -> Option<usize> {
-        let next = pc + self.opcode().len();
+        let next = pc + self.opcode().size();
         match *self {
             Instr::Jump { offset }
             | Instr::JumpIfTrue { offset }
@@ -288,7 +293,9 @@ impl Instr {
             | Instr::IntDiv { site }
             | Instr::Mod { site }
             | Instr::BitAnd { site }
-            | Instr::Quo { site } => Some(site),
+            | Instr::Quo { site }
+            | Instr::At { site }
+            | Instr::AtPut { site } => Some(site),
             _ => None,
         }
     }
@@ -302,7 +309,7 @@ pub fn decode_all(code: &[u8]) -> Result<Vec<(usize, Instr)>, usize> {
     while pc < code.len() {
         let instr = Instr::decode(code, pc).ok_or(pc)?;
         out.push((pc, instr));
-        pc += instr.opcode().len();
+        pc += instr.opcode().size();
     }
     Ok(out)
 }

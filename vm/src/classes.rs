@@ -32,6 +32,8 @@ pub struct ClassInfo {
     pub meta: ClassIndex,
     /// True for a metaclass.
     pub is_meta: bool,
+    /// For a metaclass: the class that is its only instance.
+    pub instance: Option<ClassIndex>,
     /// All instance variable names, inherited first.
     pub fields: Vec<String>,
     /// Instance shape.

@@ -16,6 +16,8 @@ mod objects;
 mod prims;
 pub mod state;
 pub mod syntax;
+pub mod verifier;
 mod vm;
 
+pub use prims::implemented as implemented_primitives;
 pub use vm::{Vm, VmError, VmResult};

@@ -60,6 +60,9 @@ pub const CORE_CLASSES: &[&str] = &[
     "Warning",
 ];
 
+/// Selectors of the marked methods of Block.
+pub(crate) const MARKED_SELECTORS: &[&str] = &["on:do:", "ensure:", "ifCurtailed:"];
+
 /// Source of the marked methods (docs/design/exceptions.md): their protected block runs
 /// at pc `PROTECTED_PC` (after `PushSelf; Send value`).
 const MARKED: &[(&str, &str, u8)] = &[
@@ -225,6 +228,7 @@ impl Vm {
                 superclass: super_index,
                 meta,
                 is_meta: false,
+                instance: None,
                 fields: fields.clone(),
                 shape,
                 methods: HashMap::new(),
@@ -239,6 +243,7 @@ impl Vm {
                 superclass: Some(meta_super),
                 meta: metaclass,
                 is_meta: true,
+                instance: Some(idx),
                 fields: meta_fields.clone(),
                 shape: Shape::Special,
                 methods: HashMap::new(),
@@ -304,6 +309,12 @@ impl Vm {
         file: Rc<str>,
         binding: Option<(&str, bool)>,
     ) -> VmResult<u32> {
+        if let Err(violations) = crate::verifier::verify(code) {
+            return Err(VmError::Fatal(format!(
+                "{file}: bytecode verification failed for {}: {violations:?}",
+                code.selector
+            )));
+        }
         self.install_with_selector(code, holder, file, binding, None)
     }
 
@@ -377,6 +388,7 @@ impl Vm {
             line: code.line,
             file: file.clone(),
             heap_object: Oop::small_int(0),
+            uses_fields: uses_fields(code),
             invocations: 0,
             back_edges: 0,
         }));
@@ -471,31 +483,10 @@ impl Vm {
     /// Boots: reserves the core class indices, makes nil/true/false/system and loads the
     /// core kernel classes.
     pub(crate) fn bootstrap(&mut self) -> VmResult<()> {
-        for name in [
-            "Object",
-            "Class",
-            "Metaclass",
-            "Nil",
-            "True",
-            "False",
-            "Integer",
-            "Double",
-            "String",
-            "Symbol",
-            "Array",
-            "Block1",
-            "Block2",
-            "Block3",
-            "Method",
-            "Primitive",
-            "System",
-            "Character",
-        ] {
+        for name in BOOT_CLASSES {
             self.reserve(name);
         }
         let r = |vm: &Vm, n: &str| vm.reserved[n].0 .0;
-        let k = &mut self.s.known;
-        let _ = k;
         let known = crate::state::Known {
             object: r(self, "Object"),
             class: r(self, "Class"),
@@ -520,16 +511,13 @@ impl Vm {
             character: r(self, "Character"),
         };
         self.s.known = known;
+        // nil first: it fills every pointer slot allocated from now on.
         let nil = self.alloc_old(ClassIndex(known.nil), Format::Zero, 0, 0)?;
         self.heap.set_nil(nil);
         self.s.specials.nil = nil;
-        // The stack starts out as nil too.
-        let t = self.alloc_old(ClassIndex(known.true_), Format::Zero, 0, 0)?;
-        self.s.specials.true_ = t;
-        let f = self.alloc_old(ClassIndex(known.false_), Format::Zero, 0, 0)?;
-        self.s.specials.false_ = f;
-        let sys = self.alloc_old(ClassIndex(known.system), Format::Zero, 0, 0)?;
-        self.s.specials.system = sys;
+        self.s.specials.true_ = self.alloc_old(ClassIndex(known.true_), Format::Zero, 0, 0)?;
+        self.s.specials.false_ = self.alloc_old(ClassIndex(known.false_), Format::Zero, 0, 0)?;
+        self.s.specials.system = self.alloc_old(ClassIndex(known.system), Format::Zero, 0, 0)?;
         // Class's own fields are needed before Class is loaded (root metaclass).
         if let Some((src, file)) = self.kernel_source("Class") {
             let def = crate::syntax::parse_class(&src, &file)
@@ -537,44 +525,60 @@ impl Vm {
             self.class_instance_fields =
                 def.instance_fields.iter().map(|f| f.name.clone()).collect();
         }
-        for name in [
-            "Object",
-            "Class",
-            "Metaclass",
-            "Nil",
-            "True",
-            "False",
-            "Integer",
-            "Double",
-            "String",
-            "Symbol",
-            "Array",
-            "Block1",
-            "Block2",
-            "Block3",
-            "Method",
-            "Primitive",
-            "System",
-        ] {
-            if self.load_global(name)?.is_none() {
+        for name in BOOT_CLASSES {
+            if self.load_global(name)?.is_none() && name != "Character" {
                 return Err(VmError::Fatal(format!("the kernel has no class {name}")));
             }
         }
-        let _ = self.load_global("Character")?;
-        for (name, value) in [("nil", nil), ("true", t), ("false", f), ("system", sys)] {
+        for name in ["nil", "true", "false", "system"] {
             let id = self.intern(name);
+            let s = self.s.specials;
             let v = match name {
-                "nil" => self.s.specials.nil,
-                "true" => self.s.specials.true_,
-                "false" => self.s.specials.false_,
-                _ => self.s.specials.system,
+                "nil" => s.nil,
+                "true" => s.true_,
+                "false" => s.false_,
+                _ => s.system,
             };
-            let _ = value;
             self.set_global(id, v);
         }
         Ok(())
     }
 }
+
+/// True when `code` or a nested block touches an instance variable.
+fn uses_fields(code: &CompiledCode) -> bool {
+    let direct = decode_all(&code.code).map_or(true, |is| {
+        is.iter().any(|(_, i)| {
+            matches!(
+                i,
+                Instr::PushField { .. } | Instr::StoreField { .. } | Instr::PopField { .. }
+            )
+        })
+    });
+    direct || code.blocks.iter().any(uses_fields)
+}
+
+/// Classes loaded at boot (Character is optional).
+const BOOT_CLASSES: [&str; 18] = [
+    "Object",
+    "Class",
+    "Metaclass",
+    "Nil",
+    "True",
+    "False",
+    "Integer",
+    "Double",
+    "String",
+    "Symbol",
+    "Array",
+    "Block1",
+    "Block2",
+    "Block3",
+    "Method",
+    "Primitive",
+    "System",
+    "Character",
+];
 
 /// Kernel classes whose instances `new` cannot make (immediates, blocks, methods...).
 pub(crate) const SPECIAL_SHAPES: &[&str] = &[

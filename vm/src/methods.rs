@@ -138,6 +138,8 @@ pub struct MethodInfo {
     pub file: std::rc::Rc<str>,
     /// The heap `Method`/`Primitive` object (nil for blocks until asked).
     pub heap_object: Oop,
+    /// True when the method or one of its blocks reads or writes instance variables.
+    pub uses_fields: bool,
     /// Invocations so far (tier-up trigger for the JIT).
     pub invocations: u32,
     /// Loop back-edges taken so far.

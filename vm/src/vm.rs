@@ -138,6 +138,26 @@ impl Vm {
 
     /// Runs a program the SOM way: `system initialize: #('ClassName' args...)`.
     pub fn run_program(&mut self, args: &[String]) -> VmResult<()> {
+        self.guarded(|vm| vm.run_program_unguarded(args))
+    }
+
+    /// Runs `f`, turning a Rust panic (a VM bug) into a fatal error that names it; the
+    /// Smalltalk stack at that point is printed by [`Vm::report`].
+    fn guarded<T>(&mut self, f: impl FnOnce(&mut Vm) -> VmResult<T>) -> VmResult<T> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self))) {
+            Ok(r) => r,
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                Err(VmError::Fatal(format!("internal error (a VM bug): {what}")))
+            }
+        }
+    }
+
+    fn run_program_unguarded(&mut self, args: &[String]) -> VmResult<()> {
         let base = self.s.scratch.len();
         for a in args {
             let s = self.new_string(a.as_bytes())?;
@@ -166,6 +186,10 @@ impl Vm {
 
     /// Evaluates `source` (statements) and answers the printString of its value.
     pub fn eval(&mut self, source: &str) -> VmResult<String> {
+        self.guarded(|vm| vm.eval_unguarded(source))
+    }
+
+    fn eval_unguarded(&mut self, source: &str) -> VmResult<String> {
         let body = crate::syntax::parse_expression(source, "<eval>")
             .map_err(|e| VmError::Compile(e.to_string()))?;
         let code = crate::compiler::compile_doit(&body, "<eval>")

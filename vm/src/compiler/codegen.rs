@@ -721,6 +721,8 @@ impl<'a> Compiler<'a> {
             self.emit(Instr::SuperSend { site });
         } else if let (1, Some(make)) = (m.args.len(), special_binary(&m.selector)) {
             self.emit(make(site));
+        } else if m.selector == "at:put:" {
+            self.emit(Instr::AtPut { site });
         } else {
             self.emit(Instr::Send { site });
         }

@@ -110,8 +110,8 @@ impl Vm {
             }
             loop {
                 let op = code[pc];
-                // SAFETY: the compiler only emits valid opcodes, checked by the verifier
-                // in debug builds when methods are installed.
+                // SAFETY: every method is checked by `verifier::verify` when it is
+                // installed: its code decodes into valid opcodes and never falls off the end.
                 let op: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op) };
                 match op {
                     Opcode::PushLocal => {
@@ -121,13 +121,17 @@ impl Vm {
                     }
                     Opcode::PushField => {
                         let recv = self.slot(fp);
-                        let v = self.heap.fetch(recv, code[pc + 1] as usize);
+                        // SAFETY: the receiver is an instance of the method's holder or a subclass
+                        // (sends look up by its class; `invokeOn:with:` checks), so it has the field.
+                        let v = unsafe { self.heap.fetch_unchecked(recv, code[pc + 1] as usize) };
                         self.push(v);
                         pc += 2;
                     }
                     Opcode::PushTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
-                        let v = self.heap.fetch(vec, code[pc + 2] as usize);
+                        // SAFETY: temp vectors are made by MakeTempVec with the size the compiler
+                        // computed for its indices.
+                        let v = unsafe { self.heap.fetch_unchecked(vec, code[pc + 2] as usize) };
                         self.push(v);
                         pc += 3;
                     }
@@ -180,13 +184,15 @@ impl Vm {
                     Opcode::StoreField => {
                         let recv = self.slot(fp);
                         let v = self.top();
-                        self.heap.store(recv, code[pc + 1] as usize, v);
+                        // SAFETY: as PushField.
+                        unsafe { self.heap.store_unchecked(recv, code[pc + 1] as usize, v) };
                         pc += 2;
                     }
                     Opcode::StoreTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.top();
-                        self.heap.store(vec, code[pc + 2] as usize, v);
+                        // SAFETY: as PushTempVec.
+                        unsafe { self.heap.store_unchecked(vec, code[pc + 2] as usize, v) };
                         pc += 3;
                     }
                     Opcode::PopLocal => {
@@ -197,13 +203,15 @@ impl Vm {
                     Opcode::PopField => {
                         let recv = self.slot(fp);
                         let v = self.pop();
-                        self.heap.store(recv, code[pc + 1] as usize, v);
+                        // SAFETY: as PushField.
+                        unsafe { self.heap.store_unchecked(recv, code[pc + 1] as usize, v) };
                         pc += 2;
                     }
                     Opcode::PopTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
                         let v = self.pop();
-                        self.heap.store(vec, code[pc + 2] as usize, v);
+                        // SAFETY: as PushTempVec.
+                        unsafe { self.heap.store_unchecked(vec, code[pc + 2] as usize, v) };
                         pc += 3;
                     }
                     Opcode::MakeTempVec => {
@@ -278,6 +286,21 @@ impl Vm {
                         if let Some(r) = self.compare_fast(op, a, b) {
                             self.s.sp -= 1;
                             self.set_slot(self.s.sp - 1, self.boolean(r));
+                            pc += 3;
+                        } else {
+                            let site = u16_at(code, pc + 1);
+                            self.save_pc(pc + 3);
+                            self.send_site(method, site, false)?;
+                            if self.still_in(frame.serial, pc + 3) {
+                                pc += 3;
+                                continue;
+                            }
+                            continue 'frames;
+                        }
+                    }
+                    Opcode::At | Opcode::AtPut => {
+                        let argc = if op == Opcode::At { 1 } else { 2 };
+                        if self.array_access(argc) {
                             pc += 3;
                         } else {
                             let site = u16_at(code, pc + 1);
@@ -453,8 +476,36 @@ impl Vm {
         Ok(())
     }
 
+    /// `at:` (argc 1) or `at:put:` (argc 2) on an Array with a SmallInteger index in
+    /// range, done in place; false when the send must happen.
+    #[inline(always)]
+    fn array_access(&mut self, argc: usize) -> bool {
+        let (recv, index) = (self.peek(argc), self.peek(argc - 1));
+        if !(recv.is_ptr() && index.is_small_int() && self.class_of(recv).0 == self.s.known.array) {
+            return false;
+        }
+        let i = index.as_small_int();
+        if i < 1 || i as usize > self.heap.slot_count(recv) {
+            return false;
+        }
+        let i = i as usize - 1;
+        let result = if argc == 1 {
+            // SAFETY: Arrays have no named slots; i is below the slot count.
+            unsafe { self.heap.fetch_unchecked(recv, i) }
+        } else {
+            let v = self.peek(0);
+            // SAFETY: as above.
+            unsafe { self.heap.store_unchecked(recv, i, v) };
+            v
+        };
+        self.s.sp -= argc;
+        self.set_slot(self.s.sp - 1, result);
+        true
+    }
+
     /// Numbers are identical when equal (LargeIntegers and boxed Doubles are values).
     #[cold]
+    #[inline(never)]
     pub(crate) fn same_boxed_number(&self, a: Oop, b: Oop) -> bool {
         let (ca, cb) = (self.class_of(a).0, self.class_of(b).0);
         ca == cb
@@ -476,10 +527,19 @@ impl Vm {
     }
 }
 
-/// SmallInteger fast paths for the arithmetic opcodes.
+/// SmallInteger (and immediate Double) fast paths for the arithmetic opcodes.
 #[inline(always)]
 fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
     if !(a.is_small_int() && b.is_small_int()) {
+        if a.is_immediate_float() && b.is_immediate_float() {
+            let (x, y) = (a.as_f64(), b.as_f64());
+            return Oop::try_from_f64(match op {
+                Opcode::Add => x + y,
+                Opcode::Sub => x - y,
+                Opcode::Mul => x * y,
+                _ => return None,
+            });
+        }
         return None;
     }
     match op {
@@ -506,7 +566,7 @@ fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
 
 impl Vm {
     /// Double fast paths (immediate or boxed doubles, or a double and an integer).
-    #[inline]
+    #[inline(never)]
     fn float_arith(&mut self, op: Opcode, a: Oop, b: Oop) -> VmResult<Option<Oop>> {
         let Some(x) = self.double_value(a) else {
             return Ok(None);

@@ -124,10 +124,16 @@ impl Vm {
                 self.s.sp -= argc;
                 Ok(())
             }
-            MethodKind::Primitive(f) => {
-                let result = f(self, argc)?;
-                self.prim_result(result, index, argc)
-            }
+            MethodKind::Primitive(f) => match f(self, argc) {
+                Ok(result) => self.prim_result(result, index, argc),
+                Err(VmError::OutOfMemory) => {
+                    // The request could not be met even after a full collection: the
+                    // send answers what `OutOfMemory signal` answers.
+                    self.s.sp -= argc + 1;
+                    self.signal_vm_error("OutOfMemory")
+                }
+                Err(e) => Err(e),
+            },
             MethodKind::MissingPrimitive => {
                 self.prim_result(Prim::Fail(Fail::Primitive), index, argc)
             }
@@ -172,15 +178,9 @@ impl Vm {
         };
         // Stack: [recv args...] -> [ExceptionClass #sel recv argsArray]
         let base = self.s.sp - argc - 1;
-        let scratch = self.s.scratch.len();
-        for i in 0..argc {
-            let a = self.s.stack[base + 1 + i];
-            self.s.scratch.push(a);
-        }
-        let args = self.new_array_from_scratch(scratch)?;
-        self.s.scratch.push(args);
-        let sym = self.symbol(selector)?;
-        let args = self.s.scratch.pop().expect("pushed above");
+        self.s.scratch.push(exc_class);
+        let (sym, args) = self.selector_and_arguments(selector, argc)?;
+        let exc_class = self.s.scratch.pop().expect("pushed above");
         let recv = self.s.stack[base];
         self.s.sp = base;
         self.push(exc_class);
@@ -189,6 +189,23 @@ impl Vm {
         self.push(args);
         let sel = self.intern("signalFailureOf:receiver:arguments:");
         self.send_selector(sel, 3)
+    }
+
+    /// The Symbol for `selector` and a new Array of the `argc` arguments on top of the
+    /// stack (which stay there); both are made before either is answered, so neither
+    /// is stale.
+    fn selector_and_arguments(&mut self, selector: u32, argc: usize) -> VmResult<(Oop, Oop)> {
+        let base = self.s.sp - argc;
+        let scratch = self.s.scratch.len();
+        for i in 0..argc {
+            let a = self.s.stack[base + i];
+            self.s.scratch.push(a);
+        }
+        let args = self.new_array_from_scratch(scratch)?;
+        self.s.scratch.push(args);
+        let sym = self.symbol(selector)?;
+        let args = self.s.scratch.pop().expect("pushed above");
+        Ok((sym, args))
     }
 
     /// The receiver does not understand `selector`: send
@@ -207,15 +224,7 @@ impl Vm {
                 "{cname} does not understand #{sel}"
             )));
         }
-        let scratch = self.s.scratch.len();
-        for i in 0..argc {
-            let a = self.s.stack[base + 1 + i];
-            self.s.scratch.push(a);
-        }
-        let args = self.new_array_from_scratch(scratch)?;
-        self.s.scratch.push(args);
-        let sym = self.symbol(selector)?;
-        let args = self.s.scratch.pop().expect("pushed above");
+        let (sym, args) = self.selector_and_arguments(selector, argc)?;
         self.s.sp = base + 1;
         self.push(sym);
         self.push(args);

@@ -74,6 +74,10 @@ impl Vm {
                 let size = unsafe { (*top.method).frame_size() };
                 self.s.sp = fp + size;
                 let block = self.s.stack[fp + 1];
+                if self.block_arity(block) != Some(0) {
+                    // Not a zero-argument block: nothing the unwind can run.
+                    continue;
+                }
                 self.push(block);
                 return match self.push_block_frame(0, flags::UNWIND_CONT)? {
                     Pushed::Ok => Ok(()),
@@ -241,6 +245,14 @@ impl Vm {
         if !oop.is_ptr() {
             return None;
         }
+        // A class is the only instance of its metaclass.
+        let meta = self.class_of(oop);
+        if let Some(Some(info)) = self.s.classes.get(meta.index()) {
+            if let Some(ci) = info.instance {
+                return (self.heap.class_at(ci) == oop).then_some(ci);
+            }
+        }
+        // Metaclasses (instances of Metaclass) are found by identity hash.
         let h = self.heap.peek_identity_hash(oop);
         let candidates = self.class_by_hash.get(&h)?;
         candidates

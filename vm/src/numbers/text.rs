@@ -84,7 +84,7 @@ pub fn parse_integer_radix(text: &str, radix: u32) -> Option<Num> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     let valid = (2..=36).contains(&radix)
         && !digits.is_empty()
-        && digits.chars().all(|c| c.to_digit(radix).is_some());
+        && digits.chars().all(|c| c.is_digit(radix));
     if !valid {
         return None;
     }

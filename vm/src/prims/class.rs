@@ -131,6 +131,12 @@ fn invoke_on_with(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     if n != vm.s.methods[index as usize].num_args {
         return Ok(Prim::Fail(Fail::Primitive));
     }
+    // The receiver need not be an instance of the holder (primitives.md), but a method
+    // that touches instance variables needs one: the interpreter relies on it.
+    let holder = vm.s.methods[index as usize].holder;
+    if vm.s.methods[index as usize].uses_fields && !vm.inherits(vm.class_of(recv), holder) {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
     vm.reserve_stack(n)?;
     let base = vm.s.sp - argc - 1;
     vm.s.sp = base;

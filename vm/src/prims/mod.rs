@@ -10,6 +10,7 @@
 
 mod array;
 mod block;
+mod character;
 mod class;
 mod exception;
 mod number;
@@ -56,6 +57,7 @@ const TABLES: &[(&str, Table, Table)] = &[
     ("Method", class::METHOD, &[]),
     ("Primitive", class::METHOD, &[]),
     ("Block", block::BLOCK, &[]),
+    ("Character", character::INSTANCE, character::CLASS),
     ("Block1", block::BLOCK1, &[]),
     ("Block2", block::BLOCK2, &[]),
     ("Block3", block::BLOCK3, &[]),
@@ -73,6 +75,22 @@ pub fn find(class: &str, meta: bool, selector: &str) -> Option<PrimFn> {
     let (_, inst, cls) = TABLES.iter().find(|(c, _, _)| *c == class)?;
     let table = if meta { cls } else { inst };
     table.iter().find(|(s, _)| *s == selector).map(|(_, f)| *f)
+}
+
+/// Every primitive the engine implements, as (class, class side, selector), including
+/// the marked methods the loader gives VM-defined bodies (`Block>>on:do:` ...).
+pub fn implemented() -> Vec<(&'static str, bool, &'static str)> {
+    let mut out = Vec::new();
+    for (class, inst, cls) in TABLES {
+        out.extend(inst.iter().map(|(s, _)| (*class, false, *s)));
+        out.extend(cls.iter().map(|(s, _)| (*class, true, *s)));
+    }
+    out.extend(
+        crate::loader::MARKED_SELECTORS
+            .iter()
+            .map(|s| ("Block", false, *s)),
+    );
+    out
 }
 
 impl Vm {

@@ -17,7 +17,6 @@ pub(super) const INTEGER: Table = &[
     ("%", modulo),
     ("rem:", rem),
     ("&", bit_and),
-    ("bitAnd:", bit_and),
     ("bitXor:", bit_xor),
     ("bitOr:", bit_or),
     ("<<", shift_left),
@@ -47,7 +46,6 @@ pub(super) const DOUBLE: Table = &[
     ("-", sub),
     ("*", mul),
     ("//", div_float_ieee),
-    ("/", div_float_ieee),
     ("%", rem),
     ("sqrt", sqrt),
     ("sin", sin),
@@ -61,10 +59,6 @@ pub(super) const DOUBLE: Table = &[
     (">", gt),
     (">=", ge),
     ("<=", le),
-    ("~=", ne),
-    ("<>", ne),
-    ("max:", max),
-    ("min:", min),
     ("asString", as_string),
 ];
 

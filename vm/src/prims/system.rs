@@ -155,7 +155,17 @@ fn full_gc(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(vm.s.specials.true_))
 }
 
+/// `#(collections gcMilliseconds bytesInUse)`: bytes in use stand for the allocated
+/// bytes (the collector counts occupancy, not a running allocation total).
 fn gc_stats(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
+    let stats = vm.heap.stats();
+    let collections = (stats.scavenges + stats.full_collections) as i64;
+    let millis = stats.total_pause.as_millis() as i64;
+    let o = vm.heap.occupancy();
+    let bytes = (o.eden_used + o.survivor_used + o.old_used) as i64;
     let a = vm.new_array(3)?;
+    for (i, v) in [collections, millis, bytes].into_iter().enumerate() {
+        vm.heap.store(a, i, Oop::small_int(v));
+    }
     Ok(Prim::Value(a))
 }

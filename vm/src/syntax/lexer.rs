@@ -1,14 +1,14 @@
-//! The lexer: source text to a vector of [`Token`]s with spans.
+//! The lexer: source text to a vector of `Token`s with spans.
 //!
 //! Whitespace and `"comments"` are skipped. The whole input is tokenised before
 //! parsing, so a lexical error (unterminated string or comment, bad character,
 //! malformed number) is the one error reported for the file.
 //!
 //! Token rules worth knowing:
-//! - An identifier directly followed by `:` (and not `:=`) is a [`Tok::Keyword`].
+//! - An identifier directly followed by `:` (and not `:=`) is a `Tok::Keyword`.
 //! - Runs of the binary operator characters `~ & | * / \ + = > < , @ % -` are one
-//!   [`Tok::Binary`] token, except a run of four or more `-` alone, which is the
-//!   class-side [`Tok::Separator`]. The parser splits `||` where it expects bars.
+//!   `Tok::Binary` token, except a run of four or more `-` alone, which is the
+//!   class-side `Tok::Separator`. The parser splits `||` where it expects bars.
 //! - `-` is never part of a number token; the parser makes `- 5` in operand position
 //!   a negative literal.
 //! - Numbers: `123`, `1.5`, `1e10`, `1.5e-3` (a fraction or an exponent makes a

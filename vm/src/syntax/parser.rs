@@ -134,12 +134,13 @@ impl<'f> Parser<'f> {
         }
     }
 
-    fn advance(&mut self) -> Token {
-        let t = self.token().clone();
+    /// Moves past the current token (never past the final `Eof`); answers its span.
+    fn advance(&mut self) -> Span {
+        let span = self.span();
         if self.pos < self.tokens.len() - 1 {
             self.pos += 1;
         }
-        t
+        span
     }
 
     fn error_at(&self, span: Span, message: impl Into<String>) -> ParseError {
@@ -159,7 +160,7 @@ impl<'f> Parser<'f> {
 
     fn expect(&mut self, tok: Tok, what: &str) -> PResult<Span> {
         if *self.tok() == tok {
-            Ok(self.advance().span)
+            Ok(self.advance())
         } else {
             Err(self.expected(what))
         }
@@ -212,7 +213,7 @@ impl<'f> Parser<'f> {
     fn ident(&mut self, what: &str) -> PResult<Ident> {
         match self.tok().clone() {
             Tok::Ident(name) => {
-                let span = self.advance().span;
+                let span = self.advance();
                 Ok(Ident { name, span })
             }
             _ => Err(self.expected(what)),
@@ -233,6 +234,18 @@ impl<'f> Parser<'f> {
 
     fn leave(&mut self, levels: usize) {
         self.depth -= levels;
+    }
+
+    /// Parses a message argument: the nesting levels its own message chain takes
+    /// are released when it is done, so sibling arguments do not add up.
+    fn argument(
+        &mut self,
+        parse: impl FnOnce(&mut Self, &mut usize) -> PResult<Expr>,
+    ) -> PResult<Expr> {
+        let mut levels = 0;
+        let result = parse(self, &mut levels);
+        self.leave(levels);
+        result
     }
 
     /// Runs `parse` one nesting level deeper.
@@ -408,7 +421,7 @@ impl<'f> Parser<'f> {
                 return Err(self.expected(end.describe()));
             }
             if *self.tok() == Tok::Caret {
-                let start = self.advance().span;
+                let start = self.advance();
                 let value = self.expression()?;
                 let span = start.to(value.span);
                 statements.push(Expr {
@@ -480,7 +493,7 @@ impl<'f> Parser<'f> {
         let mut messages = vec![message];
         while *self.tok() == Tok::Semicolon {
             self.advance();
-            messages.push(self.cascade_message(levels)?);
+            messages.push(self.cascade_message()?);
         }
         Ok(Expr {
             kind: ExprKind::Cascade {
@@ -491,10 +504,10 @@ impl<'f> Parser<'f> {
         })
     }
 
-    fn cascade_message(&mut self, levels: &mut usize) -> PResult<Message> {
+    fn cascade_message(&mut self) -> PResult<Message> {
         match self.tok().clone() {
             Tok::Ident(name) => {
-                let span = self.advance().span;
+                let span = self.advance();
                 Ok(Message {
                     selector: name,
                     kind: SelectorKind::Unary,
@@ -503,8 +516,8 @@ impl<'f> Parser<'f> {
                 })
             }
             Tok::Binary(op) => {
-                let span = self.advance().span;
-                let arg = self.binary_operand(levels)?;
+                let span = self.advance();
+                let arg = self.argument(Self::binary_operand)?;
                 Ok(Message {
                     selector: op,
                     kind: SelectorKind::Binary,
@@ -512,7 +525,7 @@ impl<'f> Parser<'f> {
                     selector_span: span,
                 })
             }
-            Tok::Keyword(_) => self.keyword_message(levels),
+            Tok::Keyword(_) => self.keyword_message(),
             _ => Err(self.expected("a message after ';'")),
         }
     }
@@ -523,7 +536,7 @@ impl<'f> Parser<'f> {
         expr = self.unary_chain(expr, levels)?;
         expr = self.binary_chain(expr, levels)?;
         if let Tok::Keyword(_) = self.tok() {
-            let message = self.keyword_message(levels)?;
+            let message = self.keyword_message()?;
             expr = self.send(expr, message, levels)?;
         }
         Ok(expr)
@@ -541,7 +554,7 @@ impl<'f> Parser<'f> {
 
     fn unary_chain(&mut self, mut expr: Expr, levels: &mut usize) -> PResult<Expr> {
         while let Tok::Ident(name) = self.tok().clone() {
-            let span = self.advance().span;
+            let span = self.advance();
             let message = Message {
                 selector: name,
                 kind: SelectorKind::Unary,
@@ -555,8 +568,8 @@ impl<'f> Parser<'f> {
 
     fn binary_chain(&mut self, mut expr: Expr, levels: &mut usize) -> PResult<Expr> {
         while let Tok::Binary(op) = self.tok().clone() {
-            let span = self.advance().span;
-            let arg = self.binary_operand(levels)?;
+            let span = self.advance();
+            let arg = self.argument(Self::binary_operand)?;
             let message = Message {
                 selector: op,
                 kind: SelectorKind::Binary,
@@ -575,15 +588,17 @@ impl<'f> Parser<'f> {
     }
 
     /// `(Keyword binaryOperand binary*)+`.
-    fn keyword_message(&mut self, levels: &mut usize) -> PResult<Message> {
+    fn keyword_message(&mut self) -> PResult<Message> {
         let selector_span = self.span();
         let mut selector = String::new();
         let mut args = Vec::new();
         while let Tok::Keyword(kw) = self.tok().clone() {
             self.advance();
             selector.push_str(&kw);
-            let operand = self.binary_operand(levels)?;
-            args.push(self.binary_chain(operand, levels)?);
+            args.push(self.argument(|p, levels| {
+                let operand = p.binary_operand(levels)?;
+                p.binary_chain(operand, levels)
+            })?);
         }
         Ok(Message {
             selector,
@@ -709,13 +724,13 @@ impl<'f> Parser<'f> {
                 Tok::Keyword(kw) => {
                     // Adjacent keywords form one selector: `#(at:put:)`.
                     let mut selector = kw;
-                    let mut end = self.advance().span.end;
+                    let mut end = self.advance().end;
                     while let Tok::Keyword(next) = self.tok().clone() {
                         if self.span().start != end {
                             break;
                         }
                         selector.push_str(&next);
-                        end = self.advance().span.end;
+                        end = self.advance().end;
                     }
                     Literal::Symbol(selector)
                 }

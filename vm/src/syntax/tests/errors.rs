@@ -162,6 +162,13 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert!(eval_error(&unary).contains("nested too deeply"));
     let assigns = format!("{}1", "a := ".repeat(depth));
     assert!(eval_error(&assigns).contains("nested too deeply"));
+    let binary = format!("a{}", " + b".repeat(depth));
+    assert!(eval_error(&binary).contains("nested too deeply"));
+    // Sibling arguments and cascade parts do not nest: long ones parse.
+    let cascade = format!("t{}", " show: x foo bar;".repeat(depth) + " cr");
+    assert!(parse_expression(&cascade, "eval").is_ok());
+    let keywords = format!("t{}", " at: x foo bar".repeat(depth));
+    assert!(parse_expression(&keywords, "eval").is_ok());
     // Just inside the limit still parses.
     let ok = format!("a{}", " b".repeat(MAX_DEPTH / 2));
     assert!(parse_expression(&ok, "eval").is_ok());
@@ -178,4 +185,31 @@ fn every_prefix_of_a_class_fails_cleanly_or_parses() {
         let _ = parse_method(prefix, "T.som");
         let _ = parse_expression(prefix, "T.som");
     }
+}
+
+/// Parses the deepest accepted nesting of each kind on a thread with `stack` bytes.
+fn deepest_nesting_fits_in(stack: usize) -> bool {
+    let handle = std::thread::Builder::new().stack_size(stack).spawn(|| {
+        let d = MAX_DEPTH - 2;
+        let cases = [
+            format!("{}1{}", "(".repeat(d), ")".repeat(d)),
+            format!("{}{}", "[".repeat(d / 2), "]".repeat(d / 2)),
+            format!("#{}{}", "(".repeat(d), ")".repeat(d)),
+            format!("{}1", "a := ".repeat(d)),
+            format!("{}x{}", "(a foo: ".repeat(d / 2), ")".repeat(d / 2)),
+        ];
+        cases.iter().all(|src| match parse_expression(src, "deep") {
+            Ok(_) => true,
+            Err(e) => {
+                eprintln!("{e}");
+                false
+            }
+        })
+    });
+    handle.is_ok_and(|h| h.join().unwrap_or(false))
+}
+
+#[test]
+fn deepest_nesting_parses_within_one_mebibyte_of_stack() {
+    assert!(deepest_nesting_fits_in(1 << 20));
 }
