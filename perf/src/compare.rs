@@ -10,7 +10,7 @@
 
 use crate::report::render;
 use crate::results::{steady_groups, RunResults};
-use crate::stats::{bootstrap_ratios, median, pooled, Estimate, GroupPair};
+use crate::stats::{bootstrap_ratios, median, pooled, Design, Estimate, GroupPair};
 
 /// What a comparison of one benchmark concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,12 @@ impl Comparison {
 
 /// Matches the runs' results: by (VM, benchmark); when each run has a single VM, by
 /// benchmark alone, so that two builds labelled alike or differently compare.
-pub fn compare(a: &RunResults, b: &RunResults, threshold: f64) -> Result<Comparison, String> {
+pub fn compare(
+    a: &RunResults,
+    b: &RunResults,
+    threshold: f64,
+    design: Design,
+) -> Result<Comparison, String> {
     let by_name_only = a.vms.len() == 1 && b.vms.len() == 1;
     let mut names = Vec::new();
     let mut samples = Vec::new();
@@ -116,7 +121,7 @@ pub fn compare(a: &RunResults, b: &RunResults, threshold: f64) -> Result<Compari
         .iter()
         .map(|(x, y)| (x.as_slice(), y.as_slice()))
         .collect();
-    let (ratios, geomean) = bootstrap_ratios(&pairs);
+    let (ratios, geomean) = bootstrap_ratios(&pairs, design);
     let rows = names
         .into_iter()
         .zip(ratios)
@@ -268,7 +273,7 @@ mod tests {
     fn same_build_has_no_regression() {
         let a = run("cairn", &[("A", 1000.0), ("B", 50000.0)], 1);
         let b = run("cairn", &[("A", 1000.0), ("B", 50000.0)], 2);
-        let c = compare(&a, &b, 0.05).unwrap();
+        let c = compare(&a, &b, 0.05, Design::Unpaired).unwrap();
         assert!(!c.has_regression(), "{}", table(&c, 0.05));
         assert!(c.geomean.low < 1.01 && c.geomean.high > 0.99);
     }
@@ -277,14 +282,16 @@ mod tests {
     fn slowed_benchmark_is_a_regression_and_labels_may_differ() {
         let a = run("old", &[("A", 1000.0), ("B", 50000.0)], 1);
         let b = run("new", &[("A", 1300.0), ("B", 50000.0), ("C", 1.0)], 2);
-        let c = compare(&a, &b, 0.05).unwrap();
+        let c = compare(&a, &b, 0.05, Design::Unpaired).unwrap();
         assert!(c.has_regression());
         assert_eq!(c.rows[0].verdict, Verdict::Regression);
         assert_eq!(c.rows[1].verdict, Verdict::Same);
         assert!((c.geomean.value - (1.3f64).sqrt()).abs() < 0.03);
         assert!(table(&c, 0.05).contains("REGRESSION"));
         // With a 50% threshold the same slowdown is only "slower".
-        assert!(!compare(&a, &b, 0.5).unwrap().has_regression());
+        assert!(!compare(&a, &b, 0.5, Design::Unpaired)
+            .unwrap()
+            .has_regression());
     }
 
     #[test]
@@ -297,6 +304,7 @@ mod tests {
             &only_vm(&both, "a").unwrap(),
             &only_vm(&both, "b").unwrap(),
             0.05,
+            Design::Paired,
         )
         .unwrap();
         assert!(c.has_regression());
@@ -307,6 +315,6 @@ mod tests {
     fn disjoint_runs_are_an_error() {
         let a = run("x", &[("A", 1.0)], 1);
         let b = run("x", &[("B", 1.0)], 1);
-        assert!(compare(&a, &b, 0.05).is_err());
+        assert!(compare(&a, &b, 0.05, Design::Unpaired).is_err());
     }
 }

@@ -3,6 +3,7 @@
 use cairn_perf::compare::{compare, only_vm, table};
 use cairn_perf::results::RunResults;
 use cairn_perf::run::{run, RunOptions};
+use cairn_perf::stats::Design;
 use cairn_perf::suite::Suite;
 use cairn_perf::vm::{default_vm, VmSpec};
 use clap::{Parser, Subcommand};
@@ -291,7 +292,18 @@ fn cmd_compare(
     };
     let (ra, rb) = (pick(ra, &vm_a)?, pick(rb, &vm_b)?);
     let t = threshold_pct / 100.0;
-    let c = compare(&ra, &rb, t)?;
+    // Two VMs of one run ran interleaved: invocation k of each is a pair.
+    let design = if b.is_none() {
+        Design::Paired
+    } else {
+        Design::Unpaired
+    };
+    let c = compare(&ra, &rb, t, design)?;
+    if design == Design::Paired {
+        println!(
+            "(paired: the VMs ran interleaved, so B/A is the geomean of the per-invocation ratios;\n A ms and B ms are medians over all invocations)"
+        );
+    }
     print!("{}", table(&c, t));
     Ok(if c.has_regression() {
         ExitCode::from(1)

@@ -181,15 +181,25 @@ fn invocation(f: Finished, bench: &BenchSpec) -> Invocation {
     }
 }
 
-/// The last non-empty line of stderr, else of stdout: usually the VM's error message.
+/// The VM's error message: the first stderr line that mentions an error or a panic,
+/// else the last non-empty line of stderr, else of stdout.
 fn tail(stderr: &str, stdout: &str) -> String {
-    let last = |s: &str| {
+    const WORDS: [&str; 5] = ["error", "Error", "ERROR", "panicked", "xception"];
+    let flagged = |s: &str| {
         s.lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .find(|l| WORDS.iter().any(|w| l.contains(w)))
             .map(str::to_string)
     };
-    let l = last(stderr)
+    let last = |s: &str| {
+        s.lines()
+            .map(str::trim)
+            .rev()
+            .find(|l| !l.is_empty())
+            .map(str::to_string)
+    };
+    let l = flagged(stderr)
+        .or_else(|| last(stderr))
         .or_else(|| last(stdout))
         .unwrap_or_else(|| "no output".into());
     l.chars().take(200).collect()
@@ -199,4 +209,21 @@ fn host() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("{} ({cores} cores)", name.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn error_line_is_the_panic_not_the_backtrace_note() {
+        let err = "\nthread 'main' panicked at src/gc.rs:212:13:\nGC timed out\nstack backtrace:\n   0: f\nnote: Some details are omitted\n";
+        assert_eq!(tail(err, ""), "thread 'main' panicked at src/gc.rs:212:13:");
+        assert_eq!(tail("warning: slow\nlast words\n", ""), "last words");
+        assert_eq!(
+            tail("", "Richards: iterations=1 runtime: 5us\n"),
+            "Richards: iterations=1 runtime: 5us"
+        );
+        assert_eq!(tail("", ""), "no output");
+    }
 }

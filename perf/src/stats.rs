@@ -180,27 +180,70 @@ pub fn bootstrap_median_groups(groups: &[Vec<f64>]) -> Estimate {
     percentile_interval(median(&pooled(groups)), reps)
 }
 
-/// Ratios `median(b) / median(a)` for several benchmarks, each with a bootstrap
-/// interval, and the geometric mean of the ratios with its own interval (every
-/// resample draws all benchmarks afresh and takes the geomean of their ratios).
-pub fn bootstrap_ratios(pairs: &[GroupPair<'_>]) -> (Vec<Estimate>, Estimate) {
+/// How the groups of A and B relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Design {
+    /// A and B ran at different times: compare their pooled medians.
+    Unpaired,
+    /// Group k of A and group k of B ran back to back (interleaved runs of one
+    /// `cairn-perf run`): compare within each pair, so that load which hit both
+    /// members of a pair cancels out.
+    Paired,
+}
+
+/// One resample (or, with `point`, the plain estimate) of the ratio B/A.
+/// Unpaired: median of B over median of A. Paired: geometric mean over the pairs of
+/// each pair's median ratio.
+fn ratio_once(
+    rng: &mut Rng,
+    (a, b): GroupPair<'_>,
+    design: Design,
+    point: bool,
+    bufs: &mut (Vec<f64>, Vec<f64>),
+) -> f64 {
+    let paired = design == Design::Paired && a.len() == b.len() && a.len() > 1;
+    if !paired {
+        if point {
+            return median(&pooled(b)) / median(&pooled(a));
+        }
+        resample_into(rng, a, &mut bufs.0);
+        resample_into(rng, b, &mut bufs.1);
+        return median(&bufs.1) / median(&bufs.0);
+    }
+    let n = a.len();
+    let logs: f64 = (0..n)
+        .map(|k| {
+            if point {
+                return (median(&b[k]) / median(&a[k])).ln();
+            }
+            let j = rng.below(n);
+            resample_into(rng, std::slice::from_ref(&a[j]), &mut bufs.0);
+            resample_into(rng, std::slice::from_ref(&b[j]), &mut bufs.1);
+            (median(&bufs.1) / median(&bufs.0)).ln()
+        })
+        .sum();
+    (logs / n as f64).exp()
+}
+
+/// Ratios B/A for several benchmarks, each with a bootstrap interval, and the
+/// geometric mean of the ratios with its own interval (every resample draws all
+/// benchmarks afresh and takes the geomean of their ratios).
+pub fn bootstrap_ratios(pairs: &[GroupPair<'_>], design: Design) -> (Vec<Estimate>, Estimate) {
     let mut rng = Rng::new(BOOTSTRAP_SEED);
-    let (mut ba, mut bb) = (Vec::new(), Vec::new());
+    let mut bufs = (Vec::new(), Vec::new());
     let mut per_bench: Vec<Vec<f64>> = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); pairs.len()];
     let mut geo = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
     let mut ratios = vec![0.0; pairs.len()];
     for _ in 0..BOOTSTRAP_RESAMPLES {
-        for (i, (a, b)) in pairs.iter().enumerate() {
-            resample_into(&mut rng, a, &mut ba);
-            resample_into(&mut rng, b, &mut bb);
-            ratios[i] = median(&bb) / median(&ba);
+        for (i, &pair) in pairs.iter().enumerate() {
+            ratios[i] = ratio_once(&mut rng, pair, design, false, &mut bufs);
             per_bench[i].push(ratios[i]);
         }
         geo.push(geomean(&ratios));
     }
     let values: Vec<f64> = pairs
         .iter()
-        .map(|(a, b)| median(&pooled(b)) / median(&pooled(a)))
+        .map(|&pair| ratio_once(&mut rng, pair, design, true, &mut bufs))
         .collect();
     let estimates = values
         .iter()
@@ -273,7 +316,7 @@ mod tests {
         let same = noisy(50, 100.0, 5.0, 4);
         let slow = noisy(50, 130.0, 5.0, 5);
         let (a, same, slow) = (vec![a], vec![same], vec![slow]);
-        let (est, geo) = bootstrap_ratios(&[(&a, &same), (&a, &slow)]);
+        let (est, geo) = bootstrap_ratios(&[(&a, &same), (&a, &slow)], Design::Unpaired);
         // Same distribution: the interval stays close to 1 (it may just miss 1 by chance,
         // which is why `compare` has a threshold).
         assert!(est[0].low > 0.95 && est[0].high < 1.05, "{:?}", est[0]);
@@ -301,6 +344,28 @@ mod tests {
             "{flat:?} {hier:?}"
         );
         assert!(hier.low <= 101.0 && hier.high >= 119.0, "{hier:?}");
+    }
+
+    #[test]
+    fn pairing_cancels_load_shared_by_a_pair() {
+        // Three pairs run under different load (x1, x1.5, x2); B is 10% slower than A
+        // within every pair. Unpaired, the load swamps the difference; paired, it cancels.
+        let load = [1.0, 1.5, 2.0];
+        let a: Vec<Vec<f64>> = (0..3)
+            .map(|k| noisy(20, 100.0 * load[k], 1.0, 10 + k as u64))
+            .collect();
+        let b: Vec<Vec<f64>> = (0..3)
+            .map(|k| noisy(20, 110.0 * load[k], 1.0, 20 + k as u64))
+            .collect();
+        let (unpaired, _) = bootstrap_ratios(&[(&a, &b)], Design::Unpaired);
+        let (paired, _) = bootstrap_ratios(&[(&a, &b)], Design::Paired);
+        assert!(unpaired[0].low < 1.0, "{:?}", unpaired[0]);
+        assert!(
+            paired[0].low > 1.07 && paired[0].high < 1.13,
+            "{:?}",
+            paired[0]
+        );
+        assert!((paired[0].value - 1.1).abs() < 0.01);
     }
 
     #[test]
