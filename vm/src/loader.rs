@@ -282,6 +282,7 @@ impl Vm {
             }
         }
         self.s.lookup_cache.clear();
+        self.s.protocol_cache.clear();
         Ok(self.heap.class_at(idx))
     }
 

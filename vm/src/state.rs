@@ -92,6 +92,8 @@ pub struct State {
     pub scratch: Vec<Oop>,
     /// Global method lookup cache (megamorphic sites, IC misses).
     pub lookup_cache: LookupCache,
+    /// Sends answered from ObjectProtocol: (class, selector) -> method index.
+    pub protocol_cache: LookupCache,
     /// Well-known class indices.
     pub known: Known,
 }

@@ -107,6 +107,7 @@ impl Vm {
                 unwind_values: Vec::new(),
                 scratch: Vec::new(),
                 lookup_cache: crate::state::LookupCache::new(),
+                protocol_cache: crate::state::LookupCache::new(),
                 known: Known::default(),
             },
             class_path,

@@ -199,3 +199,21 @@ fn handlers_that_are_not_one_argument_blocks_are_sent_value() {
     let mut vm = Vm::new(Vec::new()).expect("boots");
     assert_eq!(vm.eval("[1/0] on: ZeroDivide do: [4]").unwrap(), "4");
 }
+
+#[test]
+fn protocol_selectors_reach_a_user_doesnotunderstand_override() {
+    let cp = class_path(
+        "dnu",
+        &[(
+            "Catcher",
+            "Catcher = ( doesNotUnderstand: sel arguments: args = ( ^sel ) )",
+        )],
+    );
+    let mut vm = Vm::new(vec![cp]).expect("boots");
+    // `yourself` lives in ObjectProtocol: an override of doesNotUnderstand: sees it first.
+    assert_eq!(vm.eval("Catcher new yourself").unwrap(), "#yourself");
+    assert_eq!(
+        vm.eval("Object new yourself printString").unwrap(),
+        "'instance of Object'"
+    );
+}

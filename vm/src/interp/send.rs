@@ -79,8 +79,11 @@ impl Vm {
     /// then the kernel's shared protocol. The kernel's `Object>>doesNotUnderstand:
     /// arguments:` runs `ObjectProtocol` methods for selectors no class defines; when
     /// the receiver's class keeps that method, the VM does the same without the detour
-    /// (same method, same receiver and arguments), and the result is cached.
+    /// (same method, same receiver and arguments).
     pub(crate) fn lookup_send(&mut self, class: ClassIndex, selector: u32) -> Option<u32> {
+        if let Some(m) = self.s.protocol_cache.get(class.0, selector) {
+            return Some(m);
+        }
         if let Some(m) = self.lookup(class, selector) {
             return Some(m);
         }
@@ -93,7 +96,9 @@ impl Vm {
         if self.s.methods[handler as usize].holder != object || m.uses_fields {
             return None;
         }
-        self.s.lookup_cache.put(class.0, selector, candidate);
+        // A cache of its own: `lookup` answers class-chain methods only (super sends
+        // rely on that).
+        self.s.protocol_cache.put(class.0, selector, candidate);
         Some(candidate)
     }
 
