@@ -395,7 +395,6 @@ fn a_class_path_class_does_not_shadow_a_core_class() {
 }
 
 #[test]
-#[ignore = "engine (vm/src/loader.rs CORE_CLASSES lacks ObjectProtocol and the process classes): a user file replaces them"]
 fn a_class_path_class_does_not_shadow_object_protocol_or_process_classes() {
     assert_unshadowable("ObjectProtocol", "Object new");
     assert_unshadowable("Semaphore", "Semaphore new");

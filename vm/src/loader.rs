@@ -21,7 +21,8 @@ use crate::vm::{Vm, VmError, VmResult};
 
 include!(concat!(env!("OUT_DIR"), "/kernel_sources.rs"));
 
-/// Classes that always come from the kernel (a user class of that name is ignored).
+/// Classes that always come from the kernel (a user class of that name is ignored):
+/// the core, ObjectProtocol, process and exception groups of docs/design/kernel.md.
 pub const CORE_CLASSES: &[&str] = &[
     "Object",
     "Class",
@@ -43,6 +44,13 @@ pub const CORE_CLASSES: &[&str] = &[
     "Primitive",
     "System",
     "Character",
+    "ObjectProtocol",
+    "Process",
+    "Processor",
+    "Semaphore",
+    "Mutex",
+    "Delay",
+    "SharedQueue",
     "Exception",
     "Error",
     "ExceptionSet",
