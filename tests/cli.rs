@@ -484,3 +484,45 @@ fn program_arguments_reach_the_program_unchanged() {
         outcome.describe()
     );
 }
+
+#[test]
+fn a_root_class_with_superclass_nil_has_only_its_own_methods() {
+    // SOM: `nil` as superclass makes a root class; its instances understand only what
+    // it defines (not even `class`), and `==` is compiled inline.
+    let root = "Root = nil ( | a | set = ( a := 41 ) answer = ( ^ a + 1 ) )";
+    let outcome = program(
+        "root_class",
+        &[("Root.som", root)],
+        "| r | r := Root new. r set. r answer println. (r == nil) println",
+    );
+    assert_eq!(
+        (outcome.status, outcome.stdout.as_str()),
+        (Some(0), "42\nfalse\n"),
+        "{}",
+        outcome.describe()
+    );
+}
+
+#[test]
+fn running_a_root_class_is_one_error_with_one_stack_trace() {
+    // The start-up asks the instance for its class, which a root class does not
+    // understand; without doesNotUnderstand:arguments: nothing can handle that.
+    let dir = fixture(
+        "root_class_run",
+        &[("D.som", b"D = nil ( run = ( 'ran' println ) )")],
+    );
+    let outcome = cairn(&["run", "-cp", text(&dir), "D"]);
+    let count = |needle: &str| outcome.stderr.matches(needle).count();
+    assert_eq!(
+        (
+            outcome.status,
+            outcome.stdout.as_str(),
+            count("D does not understand #class"),
+            count("\tSystem>>initialize: "),
+            outcome.panic_text().is_some(),
+        ),
+        (Some(1), "", 1, 1, false),
+        "{}",
+        outcome.describe()
+    );
+}
