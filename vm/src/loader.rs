@@ -7,7 +7,7 @@
 //! the kernel. `CAIRN_KERNEL_DIR` replaces the embedded kernel with a directory (for
 //! kernel development).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use cairn_gc::{ClassIndex, Format, Oop};
@@ -244,7 +244,7 @@ impl Vm {
                 instance: None,
                 fields: fields.clone(),
                 shape,
-                methods: HashMap::new(),
+                methods: FxHashMap::default(),
                 method_order: Vec::new(),
                 file: file.to_string(),
             },
@@ -259,7 +259,7 @@ impl Vm {
                 instance: Some(idx),
                 fields: meta_fields.clone(),
                 shape: Shape::Special,
-                methods: HashMap::new(),
+                methods: FxHashMap::default(),
                 method_order: Vec::new(),
                 file: file.to_string(),
             },
