@@ -5,7 +5,7 @@
 //! [`ClassInfo`] keeps what the interpreter needs fast: the superclass index, the
 //! instance shape, and the method dictionary keyed by selector id.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cairn_gc::{ClassIndex, Format};
 
@@ -39,7 +39,7 @@ pub struct ClassInfo {
     /// Instance shape.
     pub shape: Shape,
     /// Selector id -> method index, for the methods this class defines.
-    pub methods: HashMap<u32, u32>,
+    pub methods: FxHashMap<u32, u32>,
     /// Method indices in definition order (for `Class>>methods`).
     pub method_order: Vec<u32>,
     /// The source file the class came from.

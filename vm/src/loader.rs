@@ -7,7 +7,7 @@
 //! the kernel. `CAIRN_KERNEL_DIR` replaces the embedded kernel with a directory (for
 //! kernel development).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use cairn_gc::{ClassIndex, Format, Oop};
@@ -21,7 +21,8 @@ use crate::vm::{Vm, VmError, VmResult};
 
 include!(concat!(env!("OUT_DIR"), "/kernel_sources.rs"));
 
-/// Classes that always come from the kernel (a user class of that name is ignored).
+/// Classes that always come from the kernel (a user class of that name is ignored):
+/// the core, ObjectProtocol, process and exception groups of docs/design/kernel.md.
 pub const CORE_CLASSES: &[&str] = &[
     "Object",
     "Class",
@@ -43,6 +44,13 @@ pub const CORE_CLASSES: &[&str] = &[
     "Primitive",
     "System",
     "Character",
+    "ObjectProtocol",
+    "Process",
+    "Processor",
+    "Semaphore",
+    "Mutex",
+    "Delay",
+    "SharedQueue",
     "Exception",
     "Error",
     "ExceptionSet",
@@ -81,14 +89,12 @@ const MARKED: &[(&str, &str, u8)] = &[
 
 impl Vm {
     /// The source of kernel class `name`, if any.
-    fn kernel_source(&self, name: &str) -> Option<(String, String)> {
+    fn kernel_source(&self, name: &str) -> VmResult<Option<(String, String)>> {
         if let Ok(dir) = std::env::var("CAIRN_KERNEL_DIR") {
             let path = std::path::Path::new(&dir).join(format!("{name}.som"));
-            return std::fs::read_to_string(&path)
-                .ok()
-                .map(|s| (s, path.display().to_string()));
+            return read_class_file(&path);
         }
-        KERNEL_SOURCES
+        Ok(KERNEL_SOURCES
             .binary_search_by(|(n, _)| (*n).cmp(name))
             .ok()
             .map(|i| {
@@ -96,16 +102,15 @@ impl Vm {
                     KERNEL_SOURCES[i].1.to_string(),
                     format!("kernel/{name}.som"),
                 )
-            })
+            }))
     }
 
     /// The source of class `name` from the class path, then the kernel.
-    fn class_source(&self, name: &str) -> Option<(String, String)> {
+    fn class_source(&self, name: &str) -> VmResult<Option<(String, String)>> {
         if !CORE_CLASSES.contains(&name) {
             for dir in &self.class_path {
-                let path = dir.join(format!("{name}.som"));
-                if let Ok(src) = std::fs::read_to_string(&path) {
-                    return Some((src, path.display().to_string()));
+                if let Some(found) = read_class_file(&dir.join(format!("{name}.som")))? {
+                    return Ok(Some(found));
                 }
             }
         }
@@ -120,17 +125,25 @@ impl Vm {
         if self.absent.contains(name) || self.loading.iter().any(|n| n == name) {
             return Ok(None);
         }
-        let Some((source, file)) = self.class_source(name) else {
+        let Some((source, file)) = self.class_source(name)? else {
             self.absent.insert(name.to_string());
             return Ok(None);
         };
-        self.load_class_source(&source, &file).map(Some)
+        self.load_class_source(&source, &file, name).map(Some)
     }
 
-    /// Parses and defines a class from source; answers the class object.
-    pub(crate) fn load_class_source(&mut self, source: &str, file: &str) -> VmResult<Oop> {
+    /// Parses and defines class `expected` from source; answers the class object. The
+    /// file must define the class it is named for.
+    fn load_class_source(&mut self, source: &str, file: &str, expected: &str) -> VmResult<Oop> {
         let def = crate::syntax::parse_class(source, file)
             .map_err(|e| VmError::Compile(e.to_string()))?;
+        if def.name.name != expected {
+            let span = def.name.span;
+            return Err(VmError::Compile(format!(
+                "{file}:{}:{}: error: the file defines class '{}', expected class '{expected}'",
+                span.line, span.column, def.name.name
+            )));
+        }
         self.loading.push(def.name.name.clone());
         let r = self.define_class(&def, file);
         self.loading.pop();
@@ -231,7 +244,7 @@ impl Vm {
                 instance: None,
                 fields: fields.clone(),
                 shape,
-                methods: HashMap::new(),
+                methods: FxHashMap::default(),
                 method_order: Vec::new(),
                 file: file.to_string(),
             },
@@ -246,7 +259,7 @@ impl Vm {
                 instance: Some(idx),
                 fields: meta_fields.clone(),
                 shape: Shape::Special,
-                methods: HashMap::new(),
+                methods: FxHashMap::default(),
                 method_order: Vec::new(),
                 file: file.to_string(),
             },
@@ -523,7 +536,7 @@ impl Vm {
         self.s.specials.false_ = self.alloc_old(ClassIndex(known.false_), Format::Zero, 0, 0)?;
         self.s.specials.system = self.alloc_old(ClassIndex(known.system), Format::Zero, 0, 0)?;
         // Class's own fields are needed before Class is loaded (root metaclass).
-        if let Some((src, file)) = self.kernel_source("Class") {
+        if let Some((src, file)) = self.kernel_source("Class")? {
             let def = crate::syntax::parse_class(&src, &file)
                 .map_err(|e| VmError::Compile(e.to_string()))?;
             self.class_instance_fields =
@@ -546,6 +559,35 @@ impl Vm {
             self.set_global(id, v);
         }
         Ok(())
+    }
+}
+
+/// The text of class file `path`: None when there is no such file; a class-loading
+/// error naming the file when it cannot be read or is not UTF-8 text.
+fn read_class_file(path: &std::path::Path) -> VmResult<Option<(String, String)>> {
+    let shown = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(VmError::Compile(format!(
+                "{shown}: error: cannot read the class file: {e}"
+            )))
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some((text, shown))),
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            // The prefix is valid UTF-8 by construction.
+            let prefix = std::str::from_utf8(valid).unwrap_or_default();
+            let line = prefix.matches('\n').count() + 1;
+            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(VmError::Compile(format!(
+                "{shown}:{line}:{column}: error: the class file is not UTF-8 text (byte 0x{:02x})",
+                e.as_bytes()[valid.len()]
+            )))
+        }
     }
 }
 

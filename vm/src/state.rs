@@ -6,7 +6,7 @@
 //! `heap.alloc(&mut state, ...)` and nothing else needs registering. Oops are never kept
 //! in Rust locals across an allocation: they are re-read from here.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cairn_gc::{ClassIndex, Oop, RootSet};
 
@@ -69,7 +69,7 @@ pub struct State {
     /// Interned symbol names, by id.
     pub symbol_names: Vec<Box<str>>,
     /// Symbol ids by name.
-    pub symbol_ids: HashMap<Box<str>, u32>,
+    pub symbol_ids: FxHashMap<Box<str>, u32>,
     /// Symbol objects by id (SmallInteger 0 until created).
     pub symbol_oops: Vec<Oop>,
     /// Global values by slot.

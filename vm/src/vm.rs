@@ -1,7 +1,7 @@
 //! The virtual machine object: heap plus [`State`], bootstrap, and the entry points the
 //! `cairn` command uses ([`Vm::run_program`], [`Vm::eval`]).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU32;
@@ -57,7 +57,7 @@ pub struct Vm {
     pub(crate) class_path: Vec<PathBuf>,
     /// Classes being loaded (cycle detection) and names known to be absent.
     pub(crate) loading: Vec<String>,
-    pub(crate) absent: std::collections::HashSet<String>,
+    pub(crate) absent: rustc_hash::FxHashSet<String>,
     pub(crate) frame_limit: usize,
     pub(crate) interrupt: Arc<AtomicU32>,
     pub(crate) start: Instant,
@@ -66,11 +66,11 @@ pub struct Vm {
     /// The kernel's ObjectProtocol class, once looked for.
     pub(crate) protocol: Option<Option<ClassIndex>>,
     /// Class indices reserved by name (class, metaclass).
-    pub(crate) reserved: HashMap<String, (ClassIndex, ClassIndex)>,
+    pub(crate) reserved: FxHashMap<String, (ClassIndex, ClassIndex)>,
     /// Instance variables of class `Class` (the fields every class object has).
     pub(crate) class_instance_fields: Vec<String>,
     /// Class indices by the identity hash of their class object.
-    pub(crate) class_by_hash: HashMap<u32, Vec<u32>>,
+    pub(crate) class_by_hash: FxHashMap<u32, Vec<u32>>,
 }
 
 impl Vm {
@@ -90,7 +90,7 @@ impl Vm {
                 frames: Vec::with_capacity(1024),
                 next_serial: 1,
                 symbol_names: Vec::new(),
-                symbol_ids: HashMap::new(),
+                symbol_ids: FxHashMap::default(),
                 symbol_oops: Vec::new(),
                 global_values: Vec::new(),
                 global_bound: Vec::new(),
@@ -119,9 +119,9 @@ impl Vm {
             next_class_index,
             rng: 0x2545_F491_4F6C_DD1D,
             protocol: None,
-            reserved: HashMap::new(),
+            reserved: FxHashMap::default(),
             class_instance_fields: Vec::new(),
-            class_by_hash: HashMap::new(),
+            class_by_hash: FxHashMap::default(),
         };
         vm.bootstrap()?;
         Ok(vm)
@@ -249,5 +249,33 @@ impl Vm {
                 self.print_stack_trace();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Vm;
+
+    /// The symbol table and the method dictionaries, in their iteration order.
+    fn table_orders(vm: &Vm) -> (Vec<u32>, Vec<Vec<u32>>) {
+        let symbols = vm.s.symbol_ids.values().copied().collect();
+        let methods =
+            vm.s.classes
+                .iter()
+                .flatten()
+                .map(|c| c.methods.keys().copied().collect())
+                .collect();
+        (symbols, methods)
+    }
+
+    #[test]
+    fn lookup_tables_hash_the_same_way_in_every_vm() {
+        // A per-process (or per-map) random hash seed would order these differently
+        // from one VM to the next and make instruction counts vary between runs.
+        let a = Vm::new(Vec::new()).expect("boots");
+        let b = Vm::new(Vec::new()).expect("boots");
+        let (symbols, methods) = table_orders(&a);
+        assert!(symbols.len() > 100 && methods.iter().any(|m| m.len() > 20));
+        assert_eq!((symbols, methods), table_orders(&b));
     }
 }

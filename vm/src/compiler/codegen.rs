@@ -14,7 +14,7 @@
 //! is generated twice: the first run only records which variables are captured and
 //! written and which outer variables each block uses; the second run emits the code.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 
 use crate::bytecode::{special_binary, Instr};
@@ -112,9 +112,9 @@ fn two_pass(
 #[derive(Default)]
 struct Analysis {
     /// Per scope id: (captured, written) per variable.
-    vars: HashMap<usize, Vec<(bool, bool)>>,
+    vars: FxHashMap<usize, Vec<(bool, bool)>>,
     /// Per real-scope (block) id: the outer variables it copies, in first-use order.
-    free: HashMap<usize, Vec<(usize, usize)>>,
+    free: FxHashMap<usize, Vec<(usize, usize)>>,
 }
 
 /// A value a block copies in from its creator.

@@ -258,11 +258,13 @@ impl Vm {
         let recv = self.s.stack[base];
         let class = self.class_of(recv);
         if selector == dnu || self.lookup(class, dnu).is_none() {
+            // A class without doesNotUnderstand:arguments: (a root class, superclass
+            // nil, or a broken kernel): nothing in Smalltalk can handle it. The caller
+            // reports the error with the stack trace, once.
             let cname = self.s.class(class).name.clone();
             let sel = self.symbol_name(selector).to_string();
-            self.print_stack_trace();
             return Err(VmError::Fatal(format!(
-                "{cname} does not understand #{sel}"
+                "{cname} does not understand #{sel}, and {cname} has no doesNotUnderstand:arguments:"
             )));
         }
         let (sym, args) = self.selector_and_arguments(selector, argc)?;

@@ -20,7 +20,7 @@
 //! bounded by [`MAX_DEPTH`], so no input can overflow the stack of the parser or of
 //! the passes that walk the tree after it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -270,12 +270,12 @@ impl<'f> Parser<'f> {
         };
         self.expect(Tok::LParen, "'('")?;
         let instance_fields = self.fields()?;
-        let mut seen = HashMap::new();
+        let mut seen = FxHashMap::default();
         let instance_methods = self.methods(&mut seen)?;
         let (class_fields, class_methods) = if *self.tok() == Tok::Separator {
             self.advance();
             let fields = self.fields()?;
-            let mut seen = HashMap::new();
+            let mut seen = FxHashMap::default();
             (fields, self.methods(&mut seen)?)
         } else {
             (Vec::new(), Vec::new())
@@ -322,7 +322,7 @@ impl<'f> Parser<'f> {
         Ok(names)
     }
 
-    fn methods(&mut self, seen: &mut HashMap<String, Span>) -> PResult<Vec<MethodDef>> {
+    fn methods(&mut self, seen: &mut FxHashMap<String, Span>) -> PResult<Vec<MethodDef>> {
         let mut methods = Vec::new();
         while !matches!(self.tok(), Tok::Separator | Tok::RParen | Tok::Eof) {
             let start = self.span();
@@ -773,7 +773,7 @@ fn check_unique<'a>(
     names: impl Iterator<Item = &'a Ident>,
     what: &str,
 ) -> PResult<()> {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
     for ident in names {
         if PseudoVar::from_name(&ident.name).is_some() {
             return Err(p.error_at(
