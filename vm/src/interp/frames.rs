@@ -66,27 +66,14 @@ impl Vm {
         let fp = self.s.sp - argc - 1;
         let size = m.frame_size();
         let need = fp + size + m.code.len() + 8;
-        if self.s.frames.len() >= self.frame_limit || need >= self.s.stack.len() {
-            if let Some(p) = self.make_room(need)? {
-                return Ok(p);
-            }
+        if let Some(p) = self.ensure_room(need)? {
+            return Ok(p);
         }
         let nil = self.nil();
         for slot in &mut self.s.stack[self.s.sp..fp + size] {
             *slot = nil;
         }
-        self.s.sp = fp + size;
-        let serial = self.s.next_serial;
-        self.s.next_serial += 1;
-        m.invocations = m.invocations.wrapping_add(1);
-        self.s.frames.push(Frame {
-            method,
-            pc: 0,
-            fp: fp as u32,
-            serial,
-            home: serial,
-            flags: 0,
-        });
+        self.record_frame(method, fp, size, None, 0);
         Ok(Pushed::Ok)
     }
 
@@ -102,10 +89,8 @@ impl Vm {
         let m = unsafe { &mut *method };
         let size = m.frame_size();
         let need = fp + size + m.code.len() + 8;
-        if self.s.frames.len() >= self.frame_limit || need >= self.s.stack.len() {
-            if let Some(p) = self.make_room(need)? {
-                return Ok(p);
-            }
+        if let Some(p) = self.ensure_room(need)? {
+            return Ok(p);
         }
         // SAFETY: see above.
         let receiver = unsafe { self.heap.fetch_unchecked(closure, 1) };
@@ -122,19 +107,45 @@ impl Vm {
             *slot = nil;
         }
         self.s.stack[fp + size - 1] = closure;
+        self.record_frame(method, fp, size, Some(home), flags::BLOCK | extra_flags);
+        Ok(Pushed::Ok)
+    }
+
+    /// Makes room for a frame reaching slot `need`: nothing to do on the fast path,
+    /// else [`Vm::make_room`].
+    #[inline(always)]
+    fn ensure_room(&mut self, need: usize) -> VmResult<Option<Pushed>> {
+        if self.s.frames.len() >= self.frame_limit || need >= self.s.stack.len() {
+            return self.make_room(need);
+        }
+        Ok(None)
+    }
+
+    /// Finishes a push whose `size` slots at `fp` are filled: counts the invocation and
+    /// records the frame. `home` is `None` for a method frame (its own home).
+    #[inline(always)]
+    fn record_frame(
+        &mut self,
+        method: *mut MethodInfo,
+        fp: usize,
+        size: usize,
+        home: Option<u64>,
+        flags: u32,
+    ) {
         self.s.sp = fp + size;
         let serial = self.s.next_serial;
         self.s.next_serial += 1;
+        // SAFETY: method pointers name boxed MethodInfos that are never freed.
+        let m = unsafe { &mut *method };
         m.invocations = m.invocations.wrapping_add(1);
         self.s.frames.push(Frame {
             method,
             pc: 0,
             fp: fp as u32,
             serial,
-            home,
-            flags: flags::BLOCK | extra_flags,
+            home: home.unwrap_or(serial),
+            flags,
         });
-        Ok(Pushed::Ok)
     }
 
     /// Grows the slot stack for a frame reaching slot `need`, or reports an overflow
