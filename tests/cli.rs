@@ -504,21 +504,38 @@ fn a_root_class_with_superclass_nil_has_only_its_own_methods() {
 }
 
 #[test]
-fn running_a_root_class_is_one_error_with_one_stack_trace() {
-    // The start-up asks the instance for its class, which a root class does not
-    // understand; without doesNotUnderstand:arguments: nothing can handle that.
+fn a_root_class_runs_as_the_program() {
+    // SOM allows `nil` as superclass; the start-up must not send such an instance
+    // anything it cannot understand.
     let dir = fixture(
         "root_class_run",
         &[("D.som", b"D = nil ( run = ( 'ran' println ) )")],
     );
     let outcome = cairn(&["run", "-cp", text(&dir), "D"]);
+    assert_eq!(
+        (outcome.status, outcome.stdout.as_str()),
+        (Some(0), "ran\n"),
+        "{}",
+        outcome.describe()
+    );
+}
+
+#[test]
+fn an_unknown_message_to_a_root_class_is_one_error_with_one_stack_trace() {
+    // A root class has no doesNotUnderstand:arguments:, so nothing can handle the
+    // error: it is reported once, with one stack trace.
+    let dir = fixture(
+        "root_class_dnu",
+        &[("E.som", b"E = nil ( run = ( self frobnicate ) )")],
+    );
+    let outcome = cairn(&["run", "-cp", text(&dir), "E"]);
     let count = |needle: &str| outcome.stderr.matches(needle).count();
     assert_eq!(
         (
             outcome.status,
             outcome.stdout.as_str(),
-            count("D does not understand #class"),
-            count("\tSystem>>initialize: "),
+            count("E does not understand #frobnicate"),
+            count("\tE>>run "),
             outcome.panic_text().is_some(),
         ),
         (Some(1), "", 1, 1, false),
