@@ -14,9 +14,9 @@ use cairn_gc::{ClassIndex, Format, Oop};
 
 use crate::bytecode::{decode_all, Instr};
 use crate::classes::{ClassInfo, Shape};
-use crate::compiler::{compile_method, CompiledCode, LiteralValue};
+use crate::compiler::{compile_method, CompiledCode};
 use crate::methods::{mark, MethodInfo, MethodKind, SendSite};
-use crate::syntax::ast::ClassDef;
+use crate::syntax::ast::{ClassDef, Literal};
 use crate::vm::{Vm, VmError, VmResult};
 
 include!(concat!(env!("OUT_DIR"), "/kernel_sources.rs"));
@@ -475,18 +475,18 @@ impl Vm {
     }
 
     /// Makes the heap object for a literal.
-    fn literal_object(&mut self, lit: &LiteralValue) -> VmResult<Oop> {
+    fn literal_object(&mut self, lit: &Literal) -> VmResult<Oop> {
         Ok(match lit {
-            LiteralValue::Integer(i) => self.new_int(*i)?,
-            LiteralValue::LargeInteger(b) => self.new_integer(b)?,
-            LiteralValue::Double(d) => self.new_double(*d)?,
-            LiteralValue::String(s) => self.new_string(s.as_bytes())?,
-            LiteralValue::Symbol(s) => self.symbol_for(s)?,
-            LiteralValue::Character(c) => Oop::from_char(*c as u32),
-            LiteralValue::Nil => self.nil(),
-            LiteralValue::True => self.s.specials.true_,
-            LiteralValue::False => self.s.specials.false_,
-            LiteralValue::Array(items) => {
+            Literal::Integer(i) => self.new_int(*i)?,
+            Literal::LargeInteger(b) => self.new_integer(b)?,
+            Literal::Double(d) => self.new_double(*d)?,
+            Literal::String(s) => self.new_string(s.as_bytes())?,
+            Literal::Symbol(s) => self.symbol_for(s)?,
+            Literal::Character(c) => Oop::from_char(*c as u32),
+            Literal::Nil => self.nil(),
+            Literal::True => self.s.specials.true_,
+            Literal::False => self.s.specials.false_,
+            Literal::Array(items) => {
                 let base = self.s.scratch.len();
                 for item in items {
                     let o = self.literal_object(item)?;

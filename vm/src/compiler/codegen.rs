@@ -22,7 +22,7 @@ use crate::syntax::ast::{
     Block, Body, Expr, ExprKind, Ident, Literal, Message, MethodBody, MethodDef, PseudoVar, Span,
 };
 
-use super::output::{CompiledCode, LiteralValue, SiteDef};
+use super::output::{CompiledCode, SiteDef};
 
 /// A semantic error found while compiling (a name that cannot be assigned, a limit).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +142,7 @@ struct Func {
     scope_id: usize,
     is_block: bool,
     code: Vec<u8>,
-    literals: Vec<LiteralValue>,
+    literals: Vec<Literal>,
     sites: Vec<SiteDef>,
     globals: Vec<String>,
     blocks: Vec<CompiledCode>,
@@ -537,7 +537,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn literal(&mut self, value: LiteralValue, span: Span) -> Result<u16> {
+    fn literal(&mut self, value: Literal, span: Span) -> Result<u16> {
         let f = self.func();
         let idx = match f.literals.iter().position(|l| same_literal(l, &value)) {
             Some(i) => i,
@@ -738,7 +738,7 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::PushSmall { value: *i as u8 })
             }
             _ => {
-                let lit = self.literal(literal_value(lit), span)?;
+                let lit = self.literal(lit.clone(), span)?;
                 self.emit(Instr::PushLiteral { lit });
             }
         }
@@ -1066,28 +1066,13 @@ fn jmp(offset: u16) -> Instr {
     Instr::Jump { offset }
 }
 
-fn literal_value(lit: &Literal) -> LiteralValue {
-    match lit {
-        Literal::Integer(i) => LiteralValue::Integer(*i),
-        Literal::LargeInteger(b) => LiteralValue::LargeInteger(b.clone()),
-        Literal::Double(d) => LiteralValue::Double(*d),
-        Literal::String(s) => LiteralValue::String(s.clone()),
-        Literal::Symbol(s) => LiteralValue::Symbol(s.clone()),
-        Literal::Character(c) => LiteralValue::Character(*c),
-        Literal::Array(items) => LiteralValue::Array(items.iter().map(literal_value).collect()),
-        Literal::Nil => LiteralValue::Nil,
-        Literal::True => LiteralValue::True,
-        Literal::False => LiteralValue::False,
-    }
-}
-
 /// Literal sharing: equal symbols, integers and characters share a slot; strings,
 /// doubles and arrays each get their own (they are distinct objects in SOM).
-fn same_literal(a: &LiteralValue, b: &LiteralValue) -> bool {
+fn same_literal(a: &Literal, b: &Literal) -> bool {
     match (a, b) {
-        (LiteralValue::Symbol(x), LiteralValue::Symbol(y)) => x == y,
-        (LiteralValue::Integer(x), LiteralValue::Integer(y)) => x == y,
-        (LiteralValue::Character(x), LiteralValue::Character(y)) => x == y,
+        (Literal::Symbol(x), Literal::Symbol(y)) => x == y,
+        (Literal::Integer(x), Literal::Integer(y)) => x == y,
+        (Literal::Character(x), Literal::Character(y)) => x == y,
         _ => false,
     }
 }

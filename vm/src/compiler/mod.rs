@@ -1,13 +1,13 @@
 //! The bytecode compiler: AST ([`crate::syntax::ast`]) to heap-free [`CompiledCode`].
 //!
 //! [`compile_method`] and [`compile_doit`] produce a [`CompiledCode`] per method (and,
-//! nested in it, one per non-inlined block). Nothing here touches the heap: literals are
-//! [`LiteralValue`]s and sends name their selector as a string; the class loader turns them
-//! into heap objects and interned ids. Read [`codegen`] for the inlining rules and the
+//! nested in it, one per non-inlined block). Nothing here touches the heap: literals stay
+//! the parser's [`Literal`](crate::syntax::ast::Literal)s and sends name their selector
+//! as a string; the class loader turns them into heap objects and interned ids. Read [`codegen`] for the inlining rules and the
 //! closure-capture rules, [`output`] for what the compiler produces.
 
 mod codegen;
 mod output;
 
 pub use codegen::{compile_doit, compile_method, CompileError};
-pub use output::{CompiledCode, LiteralValue, SiteDef};
+pub use output::{CompiledCode, SiteDef};

@@ -2,34 +2,8 @@
 
 use std::fmt::{self, Write};
 
-use num_bigint::BigInt;
-
 use crate::bytecode::decode_all;
-
-/// A literal as the compiler knows it; the loader makes heap objects of these.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LiteralValue {
-    /// A SmallInteger or a LargeInteger, depending on its size.
-    Integer(i64),
-    /// An integer beyond `i64`.
-    LargeInteger(BigInt),
-    /// A Double.
-    Double(f64),
-    /// A String (a fresh copy per evaluation is not made: SOM literals are shared).
-    String(String),
-    /// A Symbol.
-    Symbol(String),
-    /// A Character.
-    Character(char),
-    /// A literal Array.
-    Array(Vec<LiteralValue>),
-    /// nil.
-    Nil,
-    /// true.
-    True,
-    /// false.
-    False,
-}
+use crate::syntax::ast::Literal;
 
 /// One send site: the selector and its argument count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +32,7 @@ pub struct CompiledCode {
     /// The bytecodes.
     pub code: Vec<u8>,
     /// Literal frame.
-    pub literals: Vec<LiteralValue>,
+    pub literals: Vec<Literal>,
     /// Send sites (selector, argc).
     pub sites: Vec<SiteDef>,
     /// Global sites (names).
