@@ -4,7 +4,11 @@
 //! Soundness contract: an `Oop` handed to these methods must be an immediate or a live
 //! object of this heap, read after the last call that may have collected. Debug builds
 //! check that pointers fall inside the heap; release builds trust the caller, exactly as
-//! the JIT's inline code does. Indices are always checked.
+//! the JIT's inline code does. Indices are always checked. An immediate where an object
+//! is expected (a VM bug: the primitive layer checks receivers and arguments first) stops
+//! a debug build; a release build sees an empty object (no slots, no bytes) and never
+//! reads or writes memory for it. A wrong-format object is answered by its real format:
+//! pointer accessors see its pointer slots, byte accessors its raw part, never more.
 
 use crate::format::Format;
 use crate::header::{ClassIndex, Header, IMMUTABLE_BIT, PINNED_BIT};
@@ -15,6 +19,11 @@ use crate::oop::{Oop, TAG_CHAR, TAG_FLOAT, TAG_SMALL_INT};
 impl Heap {
     #[inline(always)]
     pub(crate) fn header_of(&self, oop: Oop) -> Header {
+        if !oop.is_ptr() {
+            debug_assert!(false, "header of the immediate {oop:?}");
+            // An empty object: zero slots, no prefix, so no accessor touches memory.
+            return Header::new(ClassIndex::FREE, 0, 0);
+        }
         debug_assert!(self.contains(oop), "{oop:?} is not an object of this heap");
         // SAFETY: by the soundness contract `oop` names a live object.
         unsafe { object::header(oop.addr()) }
@@ -22,6 +31,10 @@ impl Heap {
 
     #[inline(always)]
     fn set_header_of(&mut self, oop: Oop, h: Header) {
+        if !oop.is_ptr() {
+            debug_assert!(false, "header of the immediate {oop:?}");
+            return;
+        }
         debug_assert!(self.contains(oop), "{oop:?} is not an object of this heap");
         // SAFETY: as in `header_of`; callers only change flags or the hash.
         unsafe { object::set_header(oop.addr(), h) }
@@ -255,6 +268,11 @@ impl Heap {
     /// Address and byte length of the non-pointer part of the body (length 0 for
     /// pointer formats, whose element size is 0).
     fn raw_part(&self, oop: Oop) -> (usize, usize) {
+        if !oop.is_ptr() {
+            debug_assert!(false, "raw part of the immediate {oop:?}");
+            // Empty, at an address aligned for every element type.
+            return (std::ptr::NonNull::<u64>::dangling().as_ptr() as usize, 0);
+        }
         let h = self.header_of(oop);
         let format = h.format();
         // SAFETY: `oop` names a live object.

@@ -216,7 +216,7 @@ impl Vm {
         meta_fields.extend(def.class_fields.iter().map(|f| f.name.clone()));
         let shape = match name.as_str() {
             "Array" => Shape::Indexable,
-            "String" | "Symbol" => Shape::Bytes,
+            "String" => Shape::Bytes,
             "Object" => Shape::Fixed,
             n if crate::loader::SPECIAL_SHAPES.contains(&n) => Shape::Special,
             _ => super_index
@@ -229,6 +229,15 @@ impl Vm {
             } else {
                 shape
             };
+        // Byte instances have no named slots: a field would alias the bytes.
+        if shape == Shape::Bytes {
+            if let Some(f) = def.instance_fields.first() {
+                return Err(VmError::Compile(format!(
+                    "{file}:{}:{}: error: class '{name}' has byte-indexed instances (it inherits from String) and cannot declare instance variables",
+                    f.span.line, f.span.column
+                )));
+            }
+        }
         if name == "Class" {
             self.class_instance_fields = fields.clone();
         }
@@ -526,6 +535,7 @@ impl Vm {
             primitive: r(self, "Primitive"),
             system: r(self, "System"),
             character: r(self, "Character"),
+            exception: self.reserve("Exception").0 .0,
         };
         self.s.known = known;
         // nil first: it fills every pointer slot allocated from now on.
@@ -629,6 +639,7 @@ const BOOT_CLASSES: [&str; 18] = [
 /// Kernel classes whose instances `new` cannot make (immediates, blocks, methods...).
 pub(crate) const SPECIAL_SHAPES: &[&str] = &[
     "Integer",
+    "Symbol",
     "Double",
     "Nil",
     "True",

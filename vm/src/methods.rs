@@ -9,7 +9,7 @@
 
 use cairn_gc::{ClassIndex, Oop};
 
-use crate::prims::PrimFn;
+use crate::prims::PrimDef;
 
 /// Polymorphic inline caches hold up to this many classes before going megamorphic.
 pub const POLY_ENTRIES: usize = 6;
@@ -19,8 +19,8 @@ pub const POLY_ENTRIES: usize = 6;
 pub enum MethodKind {
     /// Interpret the bytecodes in a new frame.
     Bytecode,
-    /// A primitive: a Rust function, no frame.
-    Primitive(PrimFn),
+    /// A primitive: a Rust function behind its receiver/argument check, no frame.
+    Primitive(&'static PrimDef),
     /// A declared primitive the engine does not implement.
     MissingPrimitive,
     /// `^field`: answers instance variable n, no frame.

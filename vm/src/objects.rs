@@ -100,24 +100,25 @@ impl Vm {
         Ok(s)
     }
 
-    /// The bytes of a String or Symbol.
+    /// The bytes of a String or Symbol. Anything else (a VM bug: primitives are
+    /// checked first) has none: a debug build stops, a release build answers empty.
     pub(crate) fn bytes_of(&self, oop: Oop) -> &[u8] {
+        if !self.is_byte_string(oop) {
+            debug_assert!(false, "bytes_of a non-string {oop:?}");
+            return &[];
+        }
         self.heap.bytes(oop)
     }
 
     /// The text of a String or Symbol (lossy for non-UTF-8 bytes).
     pub(crate) fn text_of(&self, oop: Oop) -> String {
-        String::from_utf8_lossy(self.heap.bytes(oop)).into_owned()
+        String::from_utf8_lossy(self.bytes_of(oop)).into_owned()
     }
 
-    /// True for a String or Symbol (or an instance of a subclass of String).
+    /// True for a String or Symbol (or an instance of a subclass of String): byte
+    /// format, not a LargeInteger (see `prims::spec`).
     pub(crate) fn is_string(&self, oop: Oop) -> bool {
-        oop.is_ptr() && {
-            let c = self.class_of(oop);
-            c.0 == self.s.known.string
-                || c.0 == self.s.known.symbol
-                || self.inherits(c, ClassIndex(self.s.known.string))
-        }
+        self.is_byte_string(oop)
     }
 
     /// True for a Symbol.
@@ -196,8 +197,8 @@ impl Vm {
         if oop.is_immediate_float() {
             return Some(oop.as_f64());
         }
-        if oop.is_ptr() && self.class_of(oop).0 == self.s.known.double {
-            return Some(f64::from_bits(self.heap.words64(oop)[0]));
+        if self.is_boxed_double(oop) {
+            return self.heap.words64(oop).first().map(|&w| f64::from_bits(w));
         }
         None
     }
@@ -232,14 +233,14 @@ impl Vm {
         if oop.is_small_int() {
             return Some(BigInt::from(oop.as_small_int()));
         }
-        if oop.is_ptr() && self.class_of(oop).0 == self.s.known.integer {
-            let b = self.heap.bytes(oop);
-            let sign = if b[0] == 1 {
+        if self.is_large_integer(oop) {
+            let (&sign, magnitude) = self.heap.bytes(oop).split_first()?;
+            let sign = if sign == 1 {
                 num_bigint::Sign::Minus
             } else {
                 num_bigint::Sign::Plus
             };
-            return Some(BigInt::from_bytes_le(sign, &b[1..]));
+            return Some(BigInt::from_bytes_le(sign, magnitude));
         }
         None
     }

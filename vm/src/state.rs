@@ -178,6 +178,8 @@ pub struct Known {
     pub system: u32,
     /// Character (0 when the kernel has none).
     pub character: u32,
+    /// Exception (the primitive layer checks exception receivers against it).
+    pub exception: u32,
 }
 
 impl State {

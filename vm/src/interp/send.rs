@@ -4,7 +4,7 @@
 use cairn_gc::{ClassIndex, Oop};
 
 use crate::methods::{MethodInfo, MethodKind};
-use crate::prims::{Fail, Prim};
+use crate::prims::{Fail, Prim, PrimDef};
 use crate::vm::{Vm, VmError, VmResult};
 
 use super::frames::Pushed;
@@ -165,7 +165,7 @@ impl Vm {
                 self.s.sp -= argc;
                 Ok(())
             }
-            MethodKind::Primitive(f) => match f(self, argc) {
+            MethodKind::Primitive(def) => match self.call_primitive(def, argc) {
                 Ok(result) => self.prim_result(result, index, argc),
                 Err(VmError::OutOfMemory) => {
                     // The request could not be met even after a full collection: the
@@ -178,6 +178,17 @@ impl Vm {
             MethodKind::MissingPrimitive => {
                 self.prim_result(Prim::Fail(Fail::Primitive), index, argc)
             }
+        }
+    }
+
+    /// Runs a primitive if its receiver and arguments have the declared kinds (the one
+    /// gate every route to a primitive passes: sends, `perform:`, `invokeOn:with:`).
+    #[inline(always)]
+    fn call_primitive(&mut self, def: &'static PrimDef, argc: usize) -> VmResult<Prim> {
+        if self.admits(def, argc) {
+            (def.f)(self, argc)
+        } else {
+            Ok(Prim::Fail(Fail::Primitive))
         }
     }
 

@@ -2,12 +2,16 @@
 
 use cairn_gc::Oop;
 
-use super::{index_arg, Fail, Prim, Table};
+use super::{def, index_arg, Fail, Kind, Prim, Table};
 use crate::vm::{Vm, VmResult};
 
-pub(super) const INSTANCE: Table = &[("at:", at), ("at:put:", at_put), ("length", length)];
+pub(super) const INSTANCE: Table = &[
+    def("at:", Kind::Array, &[Kind::SmallInt], at),
+    def("at:put:", Kind::Array, &[Kind::SmallInt, Kind::Any], at_put),
+    def("length", Kind::Array, &[], length),
+];
 
-pub(super) const CLASS: Table = &[("new:", new)];
+pub(super) const CLASS: Table = &[def("new:", Kind::Class, &[Kind::SmallInt], new)];
 
 /// First indexed slot (after named fields, for Array subclasses with fields).
 fn first(vm: &Vm, a: Oop) -> usize {
@@ -49,6 +53,11 @@ fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let Some(c) = vm.class_index_of_class_object(vm.receiver(argc)) else {
         return Ok(Prim::Fail(Fail::Primitive));
     };
+    // Reached on another class through reflection: only classes whose instances `new`
+    // may make (not Integer, Symbol, Class, metaclasses...).
+    if vm.s.class(c).shape == crate::classes::Shape::Special {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
     let (format, fixed, len) = vm.s.class(c).instance_format(n.as_small_int() as usize);
     Ok(Prim::Value(vm.alloc(c, format, fixed, len)?))
 }

@@ -2,14 +2,22 @@
 //! The marked methods `on:do:`, `ensure:` and `ifCurtailed:` are not primitives here:
 //! the loader gives them VM-defined bodies (see `loader.rs`, `interp/unwind.rs`).
 
-use super::{Fail, Prim, Table};
+use super::{def, Fail, Kind, Prim, Table};
 use crate::interp::frames::Pushed;
 use crate::vm::{Vm, VmResult};
 
-pub(super) const BLOCK: Table = &[("value", value), ("restart", restart)];
-pub(super) const BLOCK1: Table = &[("value", value)];
-pub(super) const BLOCK2: Table = &[("value:", value)];
-pub(super) const BLOCK3: Table = &[("value:with:", value)];
+pub(super) const BLOCK: Table = &[
+    def("value", Kind::Block, &[], value),
+    def("restart", Kind::Block, &[], restart),
+];
+pub(super) const BLOCK1: Table = &[def("value", Kind::Block, &[], value)];
+pub(super) const BLOCK2: Table = &[def("value:", Kind::Block, &[Kind::Any], value)];
+pub(super) const BLOCK3: Table = &[def(
+    "value:with:",
+    Kind::Block,
+    &[Kind::Any, Kind::Any],
+    value,
+)];
 
 fn value(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let closure = vm.receiver(argc);
@@ -26,10 +34,20 @@ fn value(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     }
 }
 
-fn restart(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
-    // `self restart` inside a block method: restart the sending frame (the block
-    // method's frame is the top frame; its receiver is the block).
-    let f = vm.s.frames.last_mut().expect("restart from a frame");
+fn restart(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    // `self restart` inside a method of Block: restart the sending frame (the top
+    // frame, a method activation whose receiver is this block). Sent from anywhere
+    // else (another receiver, a block activation, reflection) there is no loop to
+    // restart: fail instead of restarting an unrelated frame forever.
+    let block = vm.receiver(argc);
+    let Some(f) = vm.s.frames.last() else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
+    if f.flags & crate::interp::frames::flags::BLOCK != 0 || vm.s.stack[f.fp as usize] != block {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
+    vm.s.sp -= argc + 1;
+    let f = vm.s.frames.last_mut().expect("checked above");
     f.pc = 0;
     let (fp, method) = (f.fp as usize, f.method);
     // SAFETY: frames name live MethodInfos.

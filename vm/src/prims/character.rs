@@ -2,12 +2,12 @@
 
 use cairn_gc::Oop;
 
-use super::{Fail, Prim, Table};
+use super::{def, Fail, Kind, Prim, Table};
 use crate::vm::{Vm, VmResult};
 
-pub(super) const INSTANCE: Table = &[("value", value)];
+pub(super) const INSTANCE: Table = &[def("value", Kind::Character, &[], value)];
 
-pub(super) const CLASS: Table = &[("value:", with_value)];
+pub(super) const CLASS: Table = &[def("value:", Kind::Any, &[Kind::SmallInt], with_value)];
 
 fn value(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let c = vm.receiver(argc);

@@ -2,22 +2,27 @@
 
 use cairn_gc::{ClassIndex, Format, Oop};
 
-use super::{Fail, Prim, Table};
+use super::{def, element, Fail, Kind, Prim, Table};
 use crate::classes::Shape;
 use crate::vm::{Vm, VmResult};
 
 pub(super) const INSTANCE: Table = &[
-    ("name", name),
-    ("new", new),
-    ("superclass", superclass),
-    ("fields", fields),
-    ("methods", methods),
+    def("name", Kind::Class, &[], name),
+    def("new", Kind::Class, &[], new),
+    def("superclass", Kind::Class, &[], superclass),
+    def("fields", Kind::Class, &[], fields),
+    def("methods", Kind::Class, &[], methods),
 ];
 
 pub(super) const METHOD: Table = &[
-    ("signature", signature),
-    ("holder", holder),
-    ("invokeOn:with:", invoke_on_with),
+    def("signature", Kind::Method, &[], signature),
+    def("holder", Kind::Method, &[], holder),
+    def(
+        "invokeOn:with:",
+        Kind::Method,
+        &[Kind::Any, Kind::Any],
+        invoke_on_with,
+    ),
 ];
 
 /// Pointer slots of a method object before its literals: index, selector, holder.
@@ -130,24 +135,41 @@ impl Vm {
     }
 }
 
-fn method_index(vm: &Vm, argc: usize) -> u32 {
-    vm.heap.fetch(vm.receiver(argc), 0).as_small_int() as u32
+/// The method index a Method/Primitive receiver names, if it is one this VM installed
+/// and the object is the one it made for it (not a copy, not altered).
+fn method_index(vm: &Vm, argc: usize) -> Option<u32> {
+    let m = vm.receiver(argc);
+    let i = vm.heap.try_fetch(m, 0)?;
+    if !i.is_small_int() {
+        return None;
+    }
+    let i = u32::try_from(i.as_small_int()).ok()?;
+    let info = vm.s.methods.get(i as usize)?;
+    (info.heap_object == m).then_some(i)
 }
 
 fn signature(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let sel = vm.s.methods[method_index(vm, argc) as usize].selector;
+    let Some(index) = method_index(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
+    let sel = vm.s.methods[index as usize].selector;
     Ok(Prim::Value(vm.symbol(sel)?))
 }
 
 fn holder(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let h = vm.s.methods[method_index(vm, argc) as usize].holder;
+    let Some(index) = method_index(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
+    let h = vm.s.methods[index as usize].holder;
     Ok(Prim::Value(vm.heap.class_at(h)))
 }
 
 fn invoke_on_with(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let index = method_index(vm, argc);
+    let Some(index) = method_index(vm, argc) else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
     let (recv, args) = (vm.arg(argc, 0), vm.arg(argc, 1));
-    let n = if vm.is_array(args) {
+    let n = if vm.is_kind(args, Kind::Array) {
         vm.heap.indexable_len(args)
     } else if args == vm.nil() {
         0
@@ -168,7 +190,7 @@ fn invoke_on_with(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     vm.s.sp = base;
     vm.push(recv);
     for k in 0..n {
-        let v = vm.heap.fetch(args, k);
+        let v = element(vm, args, k);
         vm.push(v);
     }
     vm.invoke(index, n)?;

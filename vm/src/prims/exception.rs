@@ -1,18 +1,23 @@
 //! Exception primitives (docs/design/exceptions.md): signal, return:, retry,
 //! retryUsing:, resumeUnchecked:, pass, outer. The machinery is in `interp/unwind.rs`.
 
-use super::{Prim, Table};
+use super::{def, Kind, Prim, Table};
 use crate::state::UnwindAction;
 use crate::vm::{Vm, VmResult};
 
 pub(super) const INSTANCE: Table = &[
-    ("signal", signal),
-    ("return:", return_),
-    ("retry", retry),
-    ("retryUsing:", retry_using),
-    ("resumeUnchecked:", resume_unchecked),
-    ("pass", pass),
-    ("outer", outer),
+    def("signal", Kind::Exception, &[], signal),
+    def("return:", Kind::Exception, &[Kind::Any], return_),
+    def("retry", Kind::Exception, &[], retry),
+    def("retryUsing:", Kind::Exception, &[Kind::Any], retry_using),
+    def(
+        "resumeUnchecked:",
+        Kind::Exception,
+        &[Kind::Any],
+        resume_unchecked,
+    ),
+    def("pass", Kind::Exception, &[], pass),
+    def("outer", Kind::Exception, &[], outer),
 ];
 
 const HANDLER_FRAME: usize = 2;

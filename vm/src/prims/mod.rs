@@ -1,7 +1,9 @@
 //! Primitives, grouped by the class that declares them: one module per class, each with
-//! a `(selector, fn)` table for the instance side and one for the class side.
-//! `docs/design/primitives.md` is the contract; [`find`] binds a kernel method declared
-//! `primitive` to its function when the class is loaded.
+//! a table of [`PrimDef`]s (selector, function, receiver and argument kinds) for the
+//! instance side and one for the class side. `docs/design/primitives.md` is the
+//! contract; [`find`] binds a kernel method declared `primitive` to its definition when
+//! the class is loaded, and `Vm::invoke` checks the receiver and arguments against it
+//! ([`spec`]) before the function runs.
 //!
 //! A primitive finds its receiver and arguments on the stack (`Vm::peek`), and answers
 //! [`Prim::Value`] (replacing them), [`Prim::Done`] (it arranged the stack itself, e.g.
@@ -15,8 +17,11 @@ mod class;
 mod exception;
 mod number;
 mod object;
+mod spec;
 mod string;
 mod system;
+
+pub(crate) use spec::{def, Kind, PrimDef};
 
 use cairn_gc::Oop;
 
@@ -47,7 +52,7 @@ pub enum Fail {
 pub type PrimFn = fn(&mut Vm, usize) -> VmResult<Prim>;
 
 /// A table of one side of one class.
-pub(crate) type Table = &'static [(&'static str, PrimFn)];
+pub(crate) type Table = &'static [PrimDef];
 
 /// (class name, instance side, class side)
 const TABLES: &[(&str, Table, Table)] = &[
@@ -71,10 +76,10 @@ const TABLES: &[(&str, Table, Table)] = &[
 ];
 
 /// The primitive `class>>selector` (class side when `meta`), if the engine has it.
-pub fn find(class: &str, meta: bool, selector: &str) -> Option<PrimFn> {
+pub fn find(class: &str, meta: bool, selector: &str) -> Option<&'static PrimDef> {
     let (_, inst, cls) = TABLES.iter().find(|(c, _, _)| *c == class)?;
     let table = if meta { cls } else { inst };
-    table.iter().find(|(s, _)| *s == selector).map(|(_, f)| *f)
+    table.iter().find(|d| d.selector == selector)
 }
 
 /// Every primitive the engine implements, as (class, class side, selector), including
@@ -82,8 +87,8 @@ pub fn find(class: &str, meta: bool, selector: &str) -> Option<PrimFn> {
 pub fn implemented() -> Vec<(&'static str, bool, &'static str)> {
     let mut out = Vec::new();
     for (class, inst, cls) in TABLES {
-        out.extend(inst.iter().map(|(s, _)| (*class, false, *s)));
-        out.extend(cls.iter().map(|(s, _)| (*class, true, *s)));
+        out.extend(inst.iter().map(|d| (*class, false, d.selector)));
+        out.extend(cls.iter().map(|d| (*class, true, d.selector)));
     }
     out.extend(
         crate::loader::MARKED_SELECTORS
@@ -105,6 +110,12 @@ impl Vm {
     pub(crate) fn arg(&self, argc: usize, i: usize) -> Oop {
         self.peek(argc - 1 - i)
     }
+}
+
+/// Indexed element `k` (0-based, below `indexable_len`) of an object of kind
+/// [`Kind::Array`]: its indexed slots follow its named fields.
+pub(crate) fn element(vm: &Vm, array: Oop, k: usize) -> Oop {
+    vm.heap.fetch(array, vm.heap.fixed_slot_count(array) + k)
 }
 
 /// Answers a SmallInteger-or-fail index argument as a usize in 1..=len (0-based result).

@@ -4,67 +4,69 @@
 
 use cairn_gc::Oop;
 
-use super::{Fail, Prim, Table};
+use super::{def, Fail, Kind, Prim, Table};
 use crate::numbers::{arith, bits, compare, convert, text, Num, NumError, NumResult};
 use crate::vm::{Vm, VmResult};
 
+use Kind::{Any, Double as Dbl, Integer as Int, Number as Numb, SmallInt};
+
 pub(super) const INTEGER: Table = &[
-    ("+", add),
-    ("-", sub),
-    ("*", mul),
-    ("/", quo),
-    ("//", div_float),
-    ("%", modulo),
-    ("rem:", rem),
-    ("&", bit_and),
-    ("bitXor:", bit_xor),
-    ("bitOr:", bit_or),
-    ("<<", shift_left),
-    (">>", shift_right),
-    (">>>", unsigned_shift_right),
-    ("sqrt", sqrt),
-    ("atRandom", at_random),
-    ("=", eq),
-    ("<", lt),
-    (">", gt),
-    (">=", ge),
-    ("<=", le),
-    ("~=", ne),
-    ("<>", ne),
-    ("max:", max),
-    ("min:", min),
-    ("asString", as_string),
-    ("asDouble", as_double),
-    ("as32BitSignedValue", as_32bit_signed),
-    ("as32BitUnsignedValue", as_32bit_unsigned),
+    def("+", Int, &[Numb], add),
+    def("-", Int, &[Numb], sub),
+    def("*", Int, &[Numb], mul),
+    def("/", Int, &[Numb], quo),
+    def("//", Int, &[Numb], div_float),
+    def("%", Int, &[Numb], modulo),
+    def("rem:", Int, &[Numb], rem),
+    def("&", Int, &[Numb], bit_and),
+    def("bitXor:", Int, &[Numb], bit_xor),
+    def("bitOr:", Int, &[Numb], bit_or),
+    def("<<", Int, &[SmallInt], shift_left),
+    def(">>", Int, &[SmallInt], shift_right),
+    def(">>>", Int, &[SmallInt], unsigned_shift_right),
+    def("sqrt", Int, &[], sqrt),
+    def("atRandom", Int, &[], at_random),
+    def("=", Int, &[Any], eq),
+    def("<", Int, &[Numb], lt),
+    def(">", Int, &[Numb], gt),
+    def(">=", Int, &[Numb], ge),
+    def("<=", Int, &[Numb], le),
+    def("~=", Int, &[Any], ne),
+    def("<>", Int, &[Any], ne),
+    def("max:", Int, &[Numb], max),
+    def("min:", Int, &[Numb], min),
+    def("asString", Int, &[], as_string),
+    def("asDouble", Int, &[], as_double),
+    def("as32BitSignedValue", Int, &[], as_32bit_signed),
+    def("as32BitUnsignedValue", Int, &[], as_32bit_unsigned),
 ];
 
-pub(super) const INTEGER_CLASS: Table = &[("fromString:", integer_from_string)];
+pub(super) const INTEGER_CLASS: Table = &[def("fromString:", Any, &[Any], integer_from_string)];
 
 pub(super) const DOUBLE: Table = &[
-    ("+", add),
-    ("-", sub),
-    ("*", mul),
-    ("//", div_float_ieee),
-    ("%", rem),
-    ("sqrt", sqrt),
-    ("sin", sin),
-    ("cos", cos),
-    ("exp", exp),
-    ("ln", ln),
-    ("round", round),
-    ("asInteger", as_integer),
-    ("=", eq),
-    ("<", lt),
-    (">", gt),
-    (">=", ge),
-    ("<=", le),
-    ("asString", as_string),
+    def("+", Dbl, &[Numb], add),
+    def("-", Dbl, &[Numb], sub),
+    def("*", Dbl, &[Numb], mul),
+    def("//", Dbl, &[Numb], div_float_ieee),
+    def("%", Dbl, &[Numb], rem),
+    def("sqrt", Dbl, &[], sqrt),
+    def("sin", Dbl, &[], sin),
+    def("cos", Dbl, &[], cos),
+    def("exp", Dbl, &[], exp),
+    def("ln", Dbl, &[], ln),
+    def("round", Dbl, &[], round),
+    def("asInteger", Dbl, &[], as_integer),
+    def("=", Dbl, &[Any], eq),
+    def("<", Dbl, &[Numb], lt),
+    def(">", Dbl, &[Numb], gt),
+    def(">=", Dbl, &[Numb], ge),
+    def("<=", Dbl, &[Numb], le),
+    def("asString", Dbl, &[], as_string),
 ];
 
 pub(super) const DOUBLE_CLASS: Table = &[
-    ("PositiveInfinity", positive_infinity),
-    ("fromString:", double_from_string),
+    def("PositiveInfinity", Any, &[], positive_infinity),
+    def("fromString:", Any, &[Any], double_from_string),
 ];
 
 /// The number an Oop stands for, if it is one.

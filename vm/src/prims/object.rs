@@ -3,32 +3,46 @@
 
 use cairn_gc::{Format, Oop};
 
-use super::{index_arg, Fail, Prim, Table};
+use super::{def, element, index_arg, Fail, Kind, Prim, Table};
 use crate::vm::{Vm, VmResult};
 
+use Kind::{Any, Array, Class, SmallInt, String, Symbol};
+
 pub(super) const INSTANCE: Table = &[
-    ("class", class),
-    ("objectSize", object_size),
-    ("==", identical),
-    ("hashcode", hashcode),
-    ("inspect", inspect),
-    ("halt", halt),
-    ("perform:", perform),
-    ("perform:withArguments:", perform_with_arguments),
-    ("perform:inSuperclass:", perform_in_superclass),
-    (
+    def("class", Any, &[], class),
+    def("objectSize", Any, &[], object_size),
+    def("==", Any, &[Any], identical),
+    def("hashcode", Any, &[], hashcode),
+    def("inspect", Any, &[], inspect),
+    def("halt", Any, &[], halt),
+    def("perform:", Any, &[Symbol], perform),
+    def(
+        "perform:withArguments:",
+        Any,
+        &[Symbol, Array],
+        perform_with_arguments,
+    ),
+    def(
+        "perform:inSuperclass:",
+        Any,
+        &[Symbol, Class],
+        perform_in_superclass,
+    ),
+    def(
         "perform:withArguments:inSuperclass:",
+        Any,
+        &[Symbol, Array, Class],
         perform_with_arguments_in_superclass,
     ),
-    ("instVarAt:", inst_var_at),
-    ("instVarAt:put:", inst_var_at_put),
-    ("instVarNamed:", inst_var_named),
+    def("instVarAt:", Any, &[SmallInt], inst_var_at),
+    def("instVarAt:put:", Any, &[SmallInt, Any], inst_var_at_put),
+    def("instVarNamed:", Any, &[String], inst_var_named),
 ];
 
 pub(super) const PROTOCOL: Table = &[
-    ("identityHash", hashcode),
-    ("shallowCopy", shallow_copy),
-    ("become:", become_),
+    def("identityHash", Any, &[], hashcode),
+    def("shallowCopy", Any, &[], shallow_copy),
+    def("become:", Any, &[Any], become_),
 ];
 
 fn class(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
@@ -66,11 +80,9 @@ fn inspect(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let c = vm.class_of(r);
     let info = vm.s.class(c);
     let mut out = format!("{}\n", info.name);
-    if r.is_ptr() {
-        for (i, name) in info.fields.iter().enumerate() {
-            let v = vm.heap.fetch(r, i);
-            out.push_str(&format!("{name}: {}\n", vm.s.class(vm.class_of(v)).name));
-        }
+    for (i, name) in info.fields.iter().enumerate().take(field_count(vm, r)) {
+        let v = vm.heap.fetch(r, i);
+        out.push_str(&format!("{name}: {}\n", vm.s.class(vm.class_of(v)).name));
     }
     print!("{out}");
     Ok(Prim::Value(r))
@@ -95,10 +107,12 @@ fn perform_common(
     }
     let selector = vm.symbol_id_of(sym);
     let arity = crate::syntax::ast::selector_arity(vm.symbol_name(selector));
+    // The lookup may start only at the receiver's class or one of its superclasses:
+    // a method found above any other class could assume fields the receiver lacks.
     let start = match in_class {
         Some(i) => match vm.class_index_of_class_object(vm.arg(argc, i)) {
-            Some(c) => Some(c),
-            None => return Ok(Prim::Fail(Fail::Primitive)),
+            Some(c) if vm.inherits(vm.class_of(vm.receiver(argc)), c) => Some(c),
+            _ => return Ok(Prim::Fail(Fail::Primitive)),
         },
         None => None,
     };
@@ -106,9 +120,6 @@ fn perform_common(
     let n = match spread {
         Some(i) => {
             let array = vm.arg(argc, i);
-            if !vm.is_array(array) {
-                return Ok(Prim::Fail(Fail::Primitive));
-            }
             let n = vm.heap.indexable_len(array);
             if n != arity {
                 return Ok(Prim::Fail(Fail::Primitive));
@@ -116,7 +127,7 @@ fn perform_common(
             vm.reserve_stack(n)?;
             vm.s.sp = base + 1;
             for k in 0..n {
-                let v = vm.heap.fetch(array, k);
+                let v = element(vm, array, k);
                 vm.push(v);
             }
             n
@@ -156,12 +167,16 @@ fn perform_with_arguments_in_superclass(vm: &mut Vm, argc: usize) -> VmResult<Pr
     perform_common(vm, argc, Some(1), Some(2))
 }
 
+/// Named fields reflection may read and write: the fields the receiver's class declares
+/// (inherited first), which its named slots hold. Immediates, byte and word objects,
+/// closures and methods (whose classes declare none) have none, so the engine's own
+/// slots (a closure's method index, a method's literals) are out of reflection's reach.
 fn field_count(vm: &Vm, r: Oop) -> usize {
-    if r.is_ptr() {
-        vm.heap.fixed_slot_count(r)
-    } else {
-        0
+    if !r.is_ptr() || !vm.heap.format(r).is_pointers() {
+        return 0;
     }
+    let declared = vm.s.class(vm.class_of(r)).fields.len();
+    declared.min(vm.heap.fixed_slot_count(r))
 }
 
 fn inst_var_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
@@ -193,18 +208,24 @@ fn inst_var_named(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let name = vm.text_of(name);
     let c = vm.class_of(r);
     match vm.s.class(c).fields.iter().position(|f| *f == name) {
-        Some(i) if r.is_ptr() => Ok(Prim::Value(vm.heap.fetch(r, i))),
+        Some(i) if i < field_count(vm, r) => Ok(Prim::Value(vm.heap.fetch(r, i))),
         _ => Ok(Prim::Fail(Fail::Primitive)),
     }
 }
 
 fn shallow_copy(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let r = vm.receiver(argc);
+    // Objects with an identity the engine relies on are their own copy: immediates,
+    // Symbols (unique per content), nil, true, false, the system object, classes and
+    // metaclasses (one per class index), methods (one per installed method).
     if !r.is_ptr()
         || vm.is_symbol(r)
         || r == vm.nil()
         || r == vm.s.specials.true_
         || r == vm.s.specials.false_
+        || r == vm.s.specials.system
+        || vm.heap.format(r) == Format::CompiledCode
+        || vm.class_index_of_class_object(r).is_some()
     {
         return Ok(Prim::Value(r));
     }

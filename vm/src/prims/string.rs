@@ -2,26 +2,33 @@
 
 use cairn_gc::Oop;
 
-use super::{index_arg, Fail, Prim, Table};
+use super::{def, index_arg, Fail, Kind, Prim, Table};
 use crate::vm::{Vm, VmResult};
 
+use Kind::{Any, SmallInt, String as Str, Symbol};
+
 pub(super) const INSTANCE: Table = &[
-    ("concatenate:", concatenate),
-    ("asSymbol", as_symbol),
-    ("hashcode", hashcode),
-    ("length", length),
-    ("isWhiteSpace", is_white_space),
-    ("isLetters", is_letters),
-    ("isDigits", is_digits),
-    ("=", eq),
-    ("primSubstringFrom:to:", substring),
-    ("charAt:", char_at),
-    ("charCodeAt:", char_code_at),
+    def("concatenate:", Str, &[Str], concatenate),
+    def("asSymbol", Str, &[], as_symbol),
+    def("hashcode", Str, &[], hashcode),
+    def("length", Str, &[], length),
+    def("isWhiteSpace", Str, &[], is_white_space),
+    def("isLetters", Str, &[], is_letters),
+    def("isDigits", Str, &[], is_digits),
+    def("=", Str, &[Any], eq),
+    def(
+        "primSubstringFrom:to:",
+        Str,
+        &[SmallInt, SmallInt],
+        substring,
+    ),
+    def("charAt:", Str, &[SmallInt], char_at),
+    def("charCodeAt:", Str, &[SmallInt], char_code_at),
 ];
 
-pub(super) const CLASS: Table = &[("withCharCode:", with_char_code)];
+pub(super) const CLASS: Table = &[def("withCharCode:", Any, &[SmallInt], with_char_code)];
 
-pub(super) const SYMBOL: Table = &[("asString", as_string)];
+pub(super) const SYMBOL: Table = &[def("asString", Symbol, &[], as_string)];
 
 fn concatenate(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let (a, b) = (vm.receiver(argc), vm.arg(argc, 0));

@@ -4,25 +4,27 @@ use std::io::Write;
 
 use cairn_gc::Oop;
 
-use super::{Fail, Prim, Table};
+use super::{def, Fail, Kind, Prim, Table};
 use crate::vm::{Vm, VmError, VmResult};
 
+use Kind::{Any, String as Str, Symbol, System as Sys};
+
 pub(super) const INSTANCE: Table = &[
-    ("global:", global),
-    ("global:put:", global_put),
-    ("hasGlobal:", has_global),
-    ("load:", load),
-    ("loadFile:", load_file),
-    ("exit:", exit),
-    ("printString:", print_string),
-    ("printNewline", print_newline),
-    ("errorPrint:", error_print),
-    ("errorPrintln:", error_println),
-    ("printStackTrace", print_stack_trace),
-    ("time", time),
-    ("ticks", ticks),
-    ("fullGC", full_gc),
-    ("gcStats", gc_stats),
+    def("global:", Sys, &[Any], global),
+    def("global:put:", Sys, &[Symbol, Any], global_put),
+    def("hasGlobal:", Sys, &[Any], has_global),
+    def("load:", Sys, &[Any], load),
+    def("loadFile:", Sys, &[Any], load_file),
+    def("exit:", Sys, &[Any], exit),
+    def("printString:", Sys, &[Str], print_string),
+    def("printNewline", Sys, &[], print_newline),
+    def("errorPrint:", Sys, &[Str], error_print),
+    def("errorPrintln:", Sys, &[Str], error_println),
+    def("printStackTrace", Sys, &[], print_stack_trace),
+    def("time", Sys, &[], time),
+    def("ticks", Sys, &[], ticks),
+    def("fullGC", Sys, &[], full_gc),
+    def("gcStats", Sys, &[], gc_stats),
 ];
 
 fn global(vm: &mut Vm, argc: usize) -> VmResult<Prim> {

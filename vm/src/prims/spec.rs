@@ -1,0 +1,188 @@
+//! The primitive decoding layer: what each primitive accepts, and the one check that
+//! runs before any primitive touches its receiver or arguments.
+//!
+//! Every table entry is a [`PrimDef`]: the selector, the function, the [`Kind`] of the
+//! receiver and one [`Kind`] per argument. [`Vm::admits`] compares the values on the
+//! stack with the definition (immediate tag, class index, object format: a few
+//! instructions, no hashing, no allocation); `Vm::invoke` calls it for every primitive,
+//! whatever the route (a send from the interpreter, `perform:` and its family,
+//! `Method>>invokeOn:with:`), and a mismatch is `Fail::Primitive`, signalled through
+//! `signalFailureOf:receiver:arguments:` like any other failure. So a primitive function
+//! may rely on its receiver and arguments having the declared shapes; it still checks
+//! values (ranges, indices via `index_arg`). See docs/design/primitives.md.
+
+use cairn_gc::{ClassIndex, Format, Oop};
+
+use super::PrimFn;
+use crate::vm::Vm;
+
+/// The shape a primitive requires of its receiver or of one argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Anything (the primitive reads no memory through it, or checks it itself).
+    Any,
+    /// A SmallInteger.
+    SmallInt,
+    /// A SmallInteger or a LargeInteger (class Integer, byte format, sign byte first).
+    Integer,
+    /// A Double: immediate, or boxed (class Double, one 64-bit word).
+    Double,
+    /// An Integer or a Double.
+    Number,
+    /// A Character (immediate).
+    Character,
+    /// A byte string: String, Symbol or an instance of a String subclass (byte format,
+    /// not a LargeInteger; classes with byte instances cannot declare fields).
+    String,
+    /// A Symbol.
+    Symbol,
+    /// An object with indexed pointer slots (Array and its subclasses).
+    Array,
+    /// A class or a metaclass.
+    Class,
+    /// A Method or Primitive object (compiled-code format).
+    Method,
+    /// A block closure (Block1, Block2, Block3).
+    Block,
+    /// An Exception (or subclass) instance with the engine's four fields.
+    Exception,
+    /// The `system` object.
+    System,
+}
+
+/// One primitive: selector, function and the kinds it accepts.
+pub struct PrimDef {
+    /// The selector, named once (error messages come from the method's selector).
+    pub selector: &'static str,
+    /// The function, called only after [`Vm::admits`].
+    pub f: PrimFn,
+    /// What the receiver must be.
+    pub receiver: Kind,
+    /// What each argument must be; its length is the primitive's argument count.
+    pub args: &'static [Kind],
+}
+
+/// A table entry (const, so tables stay static data).
+pub(crate) const fn def(
+    selector: &'static str,
+    receiver: Kind,
+    args: &'static [Kind],
+    f: PrimFn,
+) -> PrimDef {
+    PrimDef {
+        selector,
+        f,
+        receiver,
+        args,
+    }
+}
+
+/// Fields every Exception has first (messageText signalFrame handlerFrame vmState).
+pub(crate) const EXCEPTION_FIELDS: usize = 4;
+
+impl Vm {
+    /// True when the receiver and the `argc` arguments on top of the stack have the
+    /// shapes `def` declares. The only gate in front of a primitive function.
+    #[inline(always)]
+    pub(crate) fn admits(&self, def: &PrimDef, argc: usize) -> bool {
+        argc == def.args.len()
+            && self.is_kind(self.receiver(argc), def.receiver)
+            && def
+                .args
+                .iter()
+                .enumerate()
+                .all(|(i, &k)| self.is_kind(self.arg(argc, i), k))
+    }
+
+    /// True when `o` has the shape `kind` describes.
+    #[inline(always)]
+    pub(crate) fn is_kind(&self, o: Oop, kind: Kind) -> bool {
+        match kind {
+            Kind::Any => true,
+            Kind::SmallInt => o.is_small_int(),
+            Kind::Integer => o.is_small_int() || self.is_large_integer(o),
+            Kind::Double => o.is_immediate_float() || self.is_boxed_double(o),
+            Kind::Number => {
+                o.is_small_int()
+                    || o.is_immediate_float()
+                    || self.is_large_integer(o)
+                    || self.is_boxed_double(o)
+            }
+            Kind::Character => o.is_char(),
+            Kind::String => self.is_byte_string(o),
+            Kind::Symbol => {
+                o.is_ptr()
+                    && self.class_of(o).0 == self.s.known.symbol
+                    && self.heap.format(o) == Format::Bytes
+            }
+            Kind::Array => {
+                o.is_ptr()
+                    && matches!(
+                        self.heap.format(o),
+                        Format::Indexable | Format::FixedIndexable
+                    )
+            }
+            Kind::Class => self.is_class_like(o),
+            Kind::Method => {
+                o.is_ptr() && {
+                    let c = self.class_of(o).0;
+                    (c == self.s.known.method || c == self.s.known.primitive)
+                        && self.heap.format(o) == Format::CompiledCode
+                }
+            }
+            Kind::Block => self.block_arity(o).is_some(),
+            Kind::Exception => self.is_exception(o),
+            Kind::System => o == self.s.specials.system,
+        }
+    }
+
+    /// A LargeInteger: class Integer, byte format, at least the sign byte.
+    #[inline(always)]
+    pub(crate) fn is_large_integer(&self, o: Oop) -> bool {
+        o.is_ptr()
+            && self.class_of(o).0 == self.s.known.integer
+            && self.heap.format(o) == Format::Bytes
+            && self.heap.indexable_len(o) > 0
+    }
+
+    /// A boxed Double: class Double, one 64-bit word.
+    #[inline(always)]
+    pub(crate) fn is_boxed_double(&self, o: Oop) -> bool {
+        o.is_ptr()
+            && self.class_of(o).0 == self.s.known.double
+            && self.heap.format(o) == Format::Words64
+    }
+
+    /// A String, Symbol or String-subclass instance: byte format and not an Integer
+    /// (the only other class with byte instances).
+    #[inline(always)]
+    pub(crate) fn is_byte_string(&self, o: Oop) -> bool {
+        o.is_ptr()
+            && self.heap.format(o) == Format::Bytes
+            && self.class_of(o).0 != self.s.known.integer
+    }
+
+    /// An object whose class is a metaclass (so a class), or an instance of Metaclass.
+    /// The primitive still resolves it with `class_index_of_class_object`.
+    fn is_class_like(&self, o: Oop) -> bool {
+        o.is_ptr() && {
+            let c = self.class_of(o);
+            c.0 == self.s.known.metaclass
+                || self
+                    .s
+                    .classes
+                    .get(c.index())
+                    .and_then(|i| i.as_ref())
+                    .is_some_and(|i| i.is_meta)
+        }
+    }
+
+    /// An instance of Exception or a subclass, with the engine's fields.
+    pub(crate) fn is_exception(&self, o: Oop) -> bool {
+        o.is_ptr()
+            && self.s.known.exception != 0
+            && self.heap.format(o) == Format::Fixed
+            && self.heap.fixed_slot_count(o) >= EXCEPTION_FIELDS
+            && self.inherits(self.class_of(o), ClassIndex(self.s.known.exception))
+    }
+}
