@@ -140,6 +140,12 @@ impl Vm {
         }
     }
 
+    /// Collects at every `n`-th allocation from now on (0 = off): `CAIRN_GC_STRESS` for
+    /// a VM made in-process (tests).
+    pub fn set_gc_stress(&mut self, n: u32) {
+        self.heap.set_stress_interval(n);
+    }
+
     /// Runs a program the SOM way: `system initialize: #('ClassName' args...)`.
     pub fn run_program(&mut self, args: &[String]) -> VmResult<()> {
         self.guarded(|vm| vm.run_program_unguarded(args))

@@ -61,13 +61,22 @@ fn resume_unchecked(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     unwind(vm, argc, true, UnwindAction::Resume)
 }
 
+/// `pass`/`outer`: search below the handler frame. Outside a live handler of this
+/// exception (never signalled, or its handler has returned) there is nothing to
+/// continue: `IllegalResumeAttempt`, as for `return:` (primitives.md).
 fn search_below_handler(vm: &mut Vm, argc: usize, record_signal: bool) -> VmResult<Prim> {
     let exception = vm.receiver(argc);
     let h = vm.heap.fetch(exception, HANDLER_FRAME);
     let start = if h.is_small_int() {
-        vm.frame_index_of(h.as_small_int() as u64).unwrap_or(0)
+        vm.frame_index_of(h.as_small_int() as u64)
     } else {
-        0
+        None
+    };
+    let Some(start) = start else {
+        // The signal's answer takes the receiver's place, as a primitive result.
+        vm.s.sp -= argc + 1;
+        vm.signal_vm_error("IllegalResumeAttempt")?;
+        return Ok(Prim::Done);
     };
     vm.signal_exception(start, record_signal)?;
     Ok(Prim::Done)
