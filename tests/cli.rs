@@ -543,3 +543,23 @@ fn an_unknown_message_to_a_root_class_is_one_error_with_one_stack_trace() {
         outcome.describe()
     );
 }
+
+#[test]
+fn a_class_with_byte_instances_cannot_declare_fields() {
+    // A field of a String subclass would alias the string's bytes (issue 9).
+    let my_string = "MyString = String ( | x | set = ( x := 3 ) )";
+    let outcome = program(
+        "byte_class_fields",
+        &[("MyString.som", my_string)],
+        "MyString new set. 'unreachable' println",
+    );
+    let mut problems = refused(&outcome, "MyString.som:1:23: error:");
+    if !outcome
+        .error_lines()
+        .iter()
+        .any(|l| l.contains("'MyString'") && l.contains("instance variables"))
+    {
+        problems.push("the error does not name the class and the rule".to_owned());
+    }
+    assert!(problems.is_empty(), "{problems:?}\n{}", outcome.describe());
+}
