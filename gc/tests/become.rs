@@ -128,7 +128,7 @@ fn random_swaps_between_collections_keep_every_reference_and_the_verifier_clean(
     vm.roots.push(old_holder);
     let young_holder = heap.alloc(&mut vm, class, Format::Indexable, 0, N).unwrap();
     vm.roots.push(young_holder);
-    let is_bytes = |i: usize| i % 4 == 0;
+    let is_bytes = |i: usize| i.is_multiple_of(4);
     for i in 0..N {
         let (format, fixed, len) = if is_bytes(i) {
             (Format::Bytes, 0, 1 + i % 5)
