@@ -413,6 +413,7 @@ impl Vm {
             file: file.clone(),
             heap_object: Oop::small_int(0),
             uses_fields: uses_fields(code),
+            needs: crate::interp::shape::Needs::of(&code.code, code.num_args, code.num_copied),
             invocations: 0,
             back_edges: 0,
         }));

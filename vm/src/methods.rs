@@ -143,6 +143,9 @@ pub struct MethodInfo {
     pub heap_object: Oop,
     /// True when the method or one of its blocks reads or writes instance variables.
     pub uses_fields: bool,
+    /// What this code (not its nested blocks) reads and writes without checks: see
+    /// [`crate::interp::shape::Needs`] and docs/design/become.md.
+    pub needs: crate::interp::shape::Needs,
     /// Invocations so far (tier-up trigger for the JIT).
     pub invocations: u32,
     /// Loop back-edges taken so far.

@@ -81,8 +81,9 @@ impl Vm {
     pub(crate) fn push_block_frame(&mut self, argc: usize, extra_flags: u32) -> VmResult<Pushed> {
         let fp = self.s.sp - argc - 1;
         let closure = self.s.stack[fp];
-        // SAFETY (all closure reads below): callers check that the receiver is a
-        // Block1..3, which only MakeClosure creates, with 3 + copied slots.
+        // SAFETY (all closure reads below): callers check `Vm::block_arity` first, which
+        // checks that the closure has 3 + copied slots, that slot 0 names a block method
+        // and that the receiver and copied temp vectors fit that block's code (shape.rs).
         let index = unsafe { self.heap.fetch_unchecked(closure, 0) }.as_small_int() as usize;
         let method: *mut MethodInfo = &mut *self.s.methods[index];
         // SAFETY: as in push_method_frame.

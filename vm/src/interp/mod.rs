@@ -6,10 +6,12 @@
 //! reloads them from the top frame after anything that may change frames or move
 //! objects (`continue 'frames`). Parts: [`frames`] (activation records), [`send`]
 //! (lookup, inline caches, primitive calls), [`unwind`] (non-local return, exceptions,
-//! ensure blocks), [`trace`] (stack traces).
+//! ensure blocks), [`shape`] (what unchecked field and temp-vector accesses rely on,
+//! and `become:`), [`trace`] (stack traces).
 
 pub(crate) mod frames;
 pub(crate) mod send;
+pub mod shape;
 pub(crate) mod trace;
 pub(crate) mod unwind;
 
@@ -121,8 +123,10 @@ impl Vm {
                     }
                     Opcode::PushField => {
                         let recv = self.slot(fp);
-                        // SAFETY: the receiver is an instance of the method's holder or a subclass
-                        // (sends look up by its class; `invokeOn:with:` checks), so it has the field.
+                        // SAFETY: the receiver has pointer format and more named slots than any
+                        // field index this code uses (`shape::Needs::fields`): sends look up by
+                        // its class, `invokeOn:with:` checks, `become:` refuses to break a
+                        // running frame, closures are checked when activated (shape.rs).
                         let v = unsafe { self.heap.fetch_unchecked(recv, code[pc + 1] as usize) };
                         self.push(v);
                         pc += 2;
@@ -130,7 +134,8 @@ impl Vm {
                     Opcode::PushTempVec => {
                         let vec = self.slot(fp + code[pc + 1] as usize);
                         // SAFETY: temp vectors are made by MakeTempVec with the size the compiler
-                        // computed for its indices.
+                        // computed for its indices; `become:` and closure activation keep a
+                        // pointer object with at least that many slots there (shape.rs).
                         let v = unsafe { self.heap.fetch_unchecked(vec, code[pc + 2] as usize) };
                         self.push(v);
                         pc += 3;

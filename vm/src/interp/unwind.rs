@@ -220,15 +220,6 @@ impl Vm {
         }
     }
 
-    /// The argument count of a block closure, or None for anything else.
-    pub(crate) fn block_arity(&self, oop: Oop) -> Option<usize> {
-        if !oop.is_ptr() {
-            return None;
-        }
-        let c = self.class_of(oop).0;
-        self.s.known.blocks.iter().position(|&b| b == c)
-    }
-
     /// Whether an `on:` argument (a class or an ExceptionSet) handles `exc_class`.
     fn handles(&self, selector: Oop, exc_class: ClassIndex) -> bool {
         if let Some(ci) = self.class_index_of_class_object(selector) {

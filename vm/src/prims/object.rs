@@ -250,17 +250,7 @@ fn shallow_copy(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn become_(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let (a, b) = (vm.receiver(argc), vm.arg(argc, 0));
-    let special = |o: Oop, vm: &Vm| {
-        !o.is_ptr()
-            || o == vm.nil()
-            || o == vm.s.specials.true_
-            || o == vm.s.specials.false_
-            || vm.class_index_of_class_object(o).is_some()
-    };
-    if special(a, vm) || special(b, vm) {
-        return Ok(Prim::Fail(Fail::Primitive));
-    }
-    match vm.heap.become_swap(a, b, &mut vm.s) {
+    match vm.become_swap_checked(a, b) {
         Ok(()) => Ok(Prim::Value(vm.receiver(argc))),
         Err(_) => Ok(Prim::Fail(Fail::Primitive)),
     }
