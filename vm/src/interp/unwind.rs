@@ -220,13 +220,18 @@ impl Vm {
         }
     }
 
-    /// The argument count of a block closure, or None for anything else.
+    /// The argument count of a block closure (its block method's, not its class's:
+    /// Block3 holds every block of two or more parameters), or None for anything else.
     pub(crate) fn block_arity(&self, oop: Oop) -> Option<usize> {
-        if !oop.is_ptr() {
+        if !oop.is_ptr() || !self.s.known.blocks.contains(&self.class_of(oop).0) {
             return None;
         }
-        let c = self.class_of(oop).0;
-        self.s.known.blocks.iter().position(|&b| b == c)
+        let index = self.heap.try_fetch(oop, 0)?;
+        if !index.is_small_int() {
+            return None;
+        }
+        let index = usize::try_from(index.as_small_int()).ok()?;
+        self.s.methods.get(index).map(|m| m.num_args)
     }
 
     /// Whether an `on:` argument (a class or an ExceptionSet) handles `exc_class`.
