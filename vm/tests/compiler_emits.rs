@@ -201,8 +201,14 @@ fn literal_blocks_of_the_wrong_arity_are_sent_not_inlined() {
     for (src, selector) in [
         ("m: a = ( ^a ifTrue: [ :x | 3 ] )", "ifTrue:"),
         ("m: a = ( ^a ifFalse: [ :x | 3 ] )", "ifFalse:"),
-        ("m: a = ( ^a ifTrue: [ 3 ] ifFalse: [ :x | 4 ] )", "ifTrue:ifFalse:"),
-        ("m: a = ( ^a ifFalse: [ :x | 3 ] ifTrue: [ 4 ] )", "ifFalse:ifTrue:"),
+        (
+            "m: a = ( ^a ifTrue: [ 3 ] ifFalse: [ :x | 4 ] )",
+            "ifTrue:ifFalse:",
+        ),
+        (
+            "m: a = ( ^a ifFalse: [ :x | 3 ] ifTrue: [ 4 ] )",
+            "ifFalse:ifTrue:",
+        ),
         ("m: a = ( ^a and: [ :x | 3 ] )", "and:"),
         ("m: a = ( ^a or: [ :x | 3 ] )", "or:"),
         ("m = ( ^[ :x | true ] whileTrue: [ 3 ] )", "whileTrue:"),
@@ -217,8 +223,14 @@ fn literal_blocks_of_the_wrong_arity_are_sent_not_inlined() {
         ("m: a = ( 1 to: a by: 2 do: [ 3 ] )", "to:by:do:"),
         ("m: a = ( ^a ifNil: [ :x | 3 ] )", "ifNil:"),
         ("m: a = ( ^a ifNotNil: [ :x :y | 3 ] )", "ifNotNil:"),
-        ("m: a = ( ^a ifNil: [ :x | 3 ] ifNotNil: [ :x | x ] )", "ifNil:ifNotNil:"),
-        ("m: a = ( ^a ifNotNil: [ :x :y | x ] ifNil: [ 3 ] )", "ifNotNil:ifNil:"),
+        (
+            "m: a = ( ^a ifNil: [ :x | 3 ] ifNotNil: [ :x | x ] )",
+            "ifNil:ifNotNil:",
+        ),
+        (
+            "m: a = ( ^a ifNotNil: [ :x :y | x ] ifNil: [ 3 ] )",
+            "ifNotNil:ifNil:",
+        ),
     ] {
         let c = compile(src, &[]);
         assert!(
