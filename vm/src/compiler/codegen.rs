@@ -20,6 +20,7 @@ use std::fmt;
 use crate::bytecode::Instr;
 use crate::syntax::ast::{Body, Expr, ExprKind, Ident, Literal, MethodBody, MethodDef, Span};
 
+use super::limits::{MAX_ARGS, MAX_FRAME_SLOTS};
 use super::output::{CompiledCode, SiteDef};
 
 /// A semantic error found while compiling (a name that cannot be assigned, a limit).
@@ -149,6 +150,35 @@ pub(super) struct Func {
     pub(super) num_args: usize,
     pub(super) next_slot: usize,
     pub(super) max_slot: usize,
+    /// Operand-stack depth after the last emitted instruction, and the highest so far.
+    pub(super) depth: usize,
+    pub(super) max_depth: usize,
+    /// Forward jumps not yet patched: (position, depth at their target).
+    pub(super) pending_jumps: Vec<(usize, usize)>,
+    /// Indices of the shared literals and of the globals, so that a method with
+    /// thousands of them compiles in linear time.
+    pub(super) shared_literals: FxHashMap<SharedLiteral, usize>,
+    pub(super) global_index: FxHashMap<String, usize>,
+}
+
+/// A literal that shares its slot with equal ones: symbols, integers and characters
+/// (strings, doubles and arrays are distinct objects in SOM and get a slot each).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) enum SharedLiteral {
+    Symbol(String),
+    Integer(i64),
+    Character(char),
+}
+
+impl SharedLiteral {
+    pub(super) fn of(lit: &Literal) -> Option<SharedLiteral> {
+        match lit {
+            Literal::Symbol(s) => Some(SharedLiteral::Symbol(s.clone())),
+            Literal::Integer(i) => Some(SharedLiteral::Integer(*i)),
+            Literal::Character(c) => Some(SharedLiteral::Character(*c)),
+            _ => None,
+        }
+    }
 }
 
 pub(super) enum Loc {
@@ -240,8 +270,22 @@ impl<'a> Compiler<'a> {
             }
             None => Vec::new(),
         };
-        if params.len() > 200 {
-            return Err(self.error(span, "too many arguments"));
+        if let Some(p) = params.get(MAX_ARGS) {
+            let what = if is_block { "block" } else { "method" };
+            return Err(self.error(
+                p.span,
+                format!("too many arguments: a {what} takes at most {MAX_ARGS}"),
+            ));
+        }
+        if 1 + params.len() + copied.len() > MAX_FRAME_SLOTS {
+            return Err(self.error(
+                span,
+                format!(
+                    "block uses too many outer variables: its frame would need {} slots \
+                     (at most {MAX_FRAME_SLOTS}: receiver, arguments, captured values, temporaries)",
+                    1 + params.len() + copied.len()
+                ),
+            ));
         }
         let first_temp = 1 + params.len() + copied.len();
         self.funcs.push(Func {
@@ -257,6 +301,11 @@ impl<'a> Compiler<'a> {
             num_args: params.len(),
             next_slot: first_temp,
             max_slot: first_temp,
+            depth: 0,
+            max_depth: 0,
+            pending_jumps: Vec::new(),
+            shared_literals: FxHashMap::default(),
+            global_index: FxHashMap::default(),
         });
         self.note_line(span.line);
         Ok(())

@@ -1,15 +1,26 @@
-//! Emission: instructions, the literal, send-site and global tables of the frame being
-//! compiled, line numbers, and forward/backward jumps.
+//! Emission: instructions (tracking the operand-stack depth), the literal, send-site and
+//! global tables of the frame being compiled, line numbers, and forward/backward jumps.
+//! The table and jump limits of [`super::limits`] are checked here.
 
 use crate::bytecode::Instr;
 use crate::syntax::ast::{Literal, Span};
 
-use super::codegen::{Compiler, Result};
+use super::codegen::{Compiler, Result, SharedLiteral};
+use super::limits::{MAX_ARGS, MAX_GLOBALS, MAX_JUMP, MAX_LITERALS, MAX_SEND_SITES};
 use super::output::SiteDef;
 
 impl Compiler<'_> {
+    /// Appends `instr` and applies its stack effect. The depth is exact along the
+    /// fall-through path; code after a return or an unconditional jump is unreachable
+    /// until the next [`Compiler::patch`], which restores the depth at the jump's target.
     pub(super) fn emit(&mut self, instr: Instr) {
-        instr.encode(&mut self.func().code);
+        let f = self.func();
+        let sites = &f.sites;
+        let (pops, pushes) =
+            instr.stack_effect(|site| sites.get(site as usize).map_or(0, |s| s.argc as usize));
+        f.depth = f.depth.saturating_sub(pops) + pushes;
+        f.max_depth = f.max_depth.max(f.depth);
+        instr.encode(&mut f.code);
     }
 
     pub(super) fn pc(&mut self) -> usize {
@@ -31,62 +42,109 @@ impl Compiler<'_> {
 
     pub(super) fn literal(&mut self, value: Literal, span: Span) -> Result<u16> {
         let f = self.func();
-        let idx = match f.literals.iter().position(|l| same_literal(l, &value)) {
-            Some(i) => i,
+        let key = SharedLiteral::of(&value);
+        let idx = match key.as_ref().and_then(|k| f.shared_literals.get(k)) {
+            Some(&i) => i,
             None => {
                 f.literals.push(value);
-                f.literals.len() - 1
+                let i = f.literals.len() - 1;
+                if let Some(k) = key {
+                    f.shared_literals.insert(k, i);
+                }
+                i
             }
         };
-        u16::try_from(idx).map_err(|_| self.error(span, "too many literals"))
+        if idx >= MAX_LITERALS {
+            return Err(self.error(
+                span,
+                format!("too many literals in one method or block (at most {MAX_LITERALS})"),
+            ));
+        }
+        Ok(idx as u16)
     }
 
     pub(super) fn site(&mut self, selector: &str, argc: usize, span: Span) -> Result<u16> {
+        if argc > MAX_ARGS {
+            return Err(self.error(
+                span,
+                format!("too many arguments in one send (at most {MAX_ARGS})"),
+            ));
+        }
+        let argc = argc as u8;
         let f = self.func();
-        let def = SiteDef {
+        if f.sites.len() >= MAX_SEND_SITES {
+            return Err(self.error(
+                span,
+                format!("too many sends in one method or block (at most {MAX_SEND_SITES})"),
+            ));
+        }
+        f.sites.push(SiteDef {
             selector: selector.to_string(),
-            argc: argc as u8,
-        };
-        f.sites.push(def);
-        let idx = f.sites.len() - 1;
-        u16::try_from(idx).map_err(|_| self.error(span, "too many send sites"))
+            argc,
+        });
+        Ok((f.sites.len() - 1) as u16)
     }
 
     pub(super) fn global_site(&mut self, name: &str, span: Span) -> Result<u16> {
         let f = self.func();
-        let idx = match f.globals.iter().position(|g| g == name) {
-            Some(i) => i,
+        let idx = match f.global_index.get(name) {
+            Some(&i) => i,
             None => {
                 f.globals.push(name.to_string());
-                f.globals.len() - 1
+                let i = f.globals.len() - 1;
+                f.global_index.insert(name.to_string(), i);
+                i
             }
         };
-        u16::try_from(idx).map_err(|_| self.error(span, "too many globals"))
+        if idx >= MAX_GLOBALS {
+            return Err(self.error(
+                span,
+                format!("too many global names in one method or block (at most {MAX_GLOBALS})"),
+            ));
+        }
+        Ok(idx as u16)
     }
 
     /// Emits a forward jump with a placeholder offset; returns its position to patch.
     pub(super) fn jump(&mut self, make: fn(u16) -> Instr) -> usize {
         let at = self.pc();
         self.emit(make(0));
+        let f = self.func();
+        f.pending_jumps.push((at, f.depth));
         at
     }
 
+    /// Points the forward jump at `at` to the current pc; `span` is the construct whose
+    /// body the jump crosses.
     pub(super) fn patch(&mut self, at: usize, span: Span) -> Result<()> {
-        let target = self.pc();
-        let offset = target - (at + 3);
-        let offset = u16::try_from(offset).map_err(|_| self.error(span, "method too large"))?;
+        let offset = self.pc() - (at + 3);
+        let offset = self.jump_offset(offset, span)?;
+        let f = self.func();
+        if let Some(k) = f.pending_jumps.iter().rposition(|&(p, _)| p == at) {
+            let (_, depth) = f.pending_jumps.remove(k);
+            f.depth = depth;
+        }
         let bytes = offset.to_le_bytes();
-        let code = &mut self.func().code;
-        code[at + 1] = bytes[0];
-        code[at + 2] = bytes[1];
+        f.code[at + 1] = bytes[0];
+        f.code[at + 2] = bytes[1];
         Ok(())
     }
 
     pub(super) fn jump_back(&mut self, target: usize, span: Span) -> Result<()> {
         let offset = self.pc() + 3 - target;
-        let offset = u16::try_from(offset).map_err(|_| self.error(span, "method too large"))?;
+        let offset = self.jump_offset(offset, span)?;
         self.emit(Instr::JumpBack { offset });
         Ok(())
+    }
+
+    fn jump_offset(&self, offset: usize, span: Span) -> Result<u16> {
+        if offset > MAX_JUMP {
+            return Err(self.error(
+                span,
+                format!("code too large: a jump over this construct would cross {offset} bytes (at most {MAX_JUMP})"),
+            ));
+        }
+        Ok(offset as u16)
     }
 }
 
@@ -105,15 +163,4 @@ pub(super) fn jnn(offset: u16) -> Instr {
 }
 pub(super) fn jmp(offset: u16) -> Instr {
     Instr::Jump { offset }
-}
-
-/// Literal sharing: equal symbols, integers and characters share a slot; strings,
-/// doubles and arrays each get their own (they are distinct objects in SOM).
-fn same_literal(a: &Literal, b: &Literal) -> bool {
-    match (a, b) {
-        (Literal::Symbol(x), Literal::Symbol(y)) => x == y,
-        (Literal::Integer(x), Literal::Integer(y)) => x == y,
-        (Literal::Character(x), Literal::Character(y)) => x == y,
-        _ => false,
-    }
 }

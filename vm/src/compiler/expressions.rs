@@ -5,6 +5,7 @@ use crate::bytecode::{special_binary, Instr};
 use crate::syntax::ast::{Expr, ExprKind, Literal, Message, PseudoVar, Span};
 
 use super::codegen::{Compiler, Result};
+use super::limits::{MAX_ARGS, MAX_STACK_DEPTH};
 
 impl Compiler<'_> {
     /// Statements of a body; leaves the last value on the stack when `value` (nil if empty).
@@ -62,7 +63,24 @@ impl Compiler<'_> {
         }
     }
 
+    /// Pushes the value of `e`; the innermost expression whose code first takes the
+    /// operand stack past [`MAX_STACK_DEPTH`] is the one reported.
+    #[inline]
     pub(super) fn expr(&mut self, e: &Expr) -> Result<()> {
+        self.expr_code(e)?;
+        let depth = self.func().max_depth;
+        if depth > MAX_STACK_DEPTH {
+            return Err(self.error(
+                e.span,
+                format!(
+                    "expression too deep for the operand stack: {depth} values pending (at most {MAX_STACK_DEPTH})"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn expr_code(&mut self, e: &Expr) -> Result<()> {
         match &e.kind {
             ExprKind::Literal(lit) => self.push_literal(lit, e.span),
             ExprKind::Variable(name) => self.push_var(name, e.span),
@@ -115,6 +133,12 @@ impl Compiler<'_> {
 
     /// Arguments then the send instruction (receiver already pushed).
     pub(super) fn message(&mut self, m: &Message, is_super: bool) -> Result<()> {
+        if let Some(extra) = m.args.get(MAX_ARGS) {
+            return Err(self.error(
+                extra.span,
+                format!("too many arguments in one send (at most {MAX_ARGS})"),
+            ));
+        }
         for a in &m.args {
             self.expr(a)?;
         }

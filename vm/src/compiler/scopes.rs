@@ -6,6 +6,7 @@ use crate::bytecode::Instr;
 use crate::syntax::ast::{Block, ExprKind, Ident, Span};
 
 use super::codegen::{Compiler, FreeKey, Loc, Result, Scope, Var};
+use super::limits::{MAX_BLOCKS, MAX_FRAME_SLOTS, MAX_TEMP_VECTOR};
 
 impl Compiler<'_> {
     /// Enters a (real or inlined) scope declaring `params` then `locals`. For a real
@@ -56,10 +57,16 @@ impl Compiler<'_> {
                 .or(locals.first())
                 .map(|i| i.span)
                 .unwrap_or_default();
-            let slot = self.alloc_slot(span)?;
-            if vectored.len() > 255 {
-                return Err(self.error(span, "too many captured variables"));
+            if let Some(&v) = vectored.get(MAX_TEMP_VECTOR) {
+                let ident = params.get(v).or(locals.get(v - params.len().min(v)));
+                return Err(self.error(
+                    ident.map_or(span, |i| i.span),
+                    format!(
+                        "too many variables both captured by a block and assigned in one scope (at most {MAX_TEMP_VECTOR})"
+                    ),
+                ));
             }
+            let slot = self.alloc_slot(span)?;
             self.emit(Instr::MakeTempVec {
                 n: slot as u8,
                 size: vectored.len() as u8,
@@ -111,8 +118,14 @@ impl Compiler<'_> {
         let slot = f.next_slot;
         f.next_slot += 1;
         f.max_slot = f.max_slot.max(f.next_slot);
-        if slot > 255 {
-            return Err(self.error(span, "too many temporaries"));
+        if slot >= MAX_FRAME_SLOTS {
+            return Err(self.error(
+                span,
+                format!(
+                    "too many temporaries: a frame holds at most {MAX_FRAME_SLOTS} slots \
+                     (receiver, arguments, captured values, temporaries of inlined blocks and loops)"
+                ),
+            ));
         }
         Ok(slot)
     }
@@ -275,9 +288,16 @@ impl Compiler<'_> {
         let f = self.func();
         f.blocks.push(code);
         let block = f.blocks.len() - 1;
-        let block = u16::try_from(block).map_err(|_| self.error(span, "too many blocks"))?;
+        if block >= MAX_BLOCKS {
+            return Err(self.error(
+                span,
+                format!("too many blocks in one method or block (at most {MAX_BLOCKS})"),
+            ));
+        }
+        let block = block as u16;
+        // begin_func bounded the copied values by the frame size.
         let n = u8::try_from(copied.len())
-            .map_err(|_| self.error(span, "too many captured variables"))?;
+            .map_err(|_| self.error(span, "internal error: too many captured values"))?;
         self.emit(Instr::MakeClosure { block, copied: n });
         Ok(())
     }
