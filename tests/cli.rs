@@ -563,3 +563,75 @@ fn a_class_with_byte_instances_cannot_declare_fields() {
     }
     assert!(problems.is_empty(), "{problems:?}\n{}", outcome.describe());
 }
+
+/// `name k0: 0 k1: 1 ...` with `n` keywords, and the 1-based column of argument
+/// `index` in `prefix` followed by that send.
+fn keyword_send(prefix: &str, n: usize, index: usize) -> (String, usize) {
+    let mut s = prefix.to_owned();
+    let mut column = 0;
+    for i in 0..n {
+        let _ = write!(s, " k{i}: ");
+        if i == index {
+            column = s.chars().count() + 1;
+        }
+        let _ = write!(s, "{i}");
+    }
+    (s, column)
+}
+
+#[test]
+fn compiler_limits_are_compile_errors_with_exit_2() {
+    // The reproducer: 256 keyword arguments once wrapped the count (a miscompile)
+    // or failed the bytecode verifier at load time (exit 1).
+    let (send, column) = keyword_send("W = ( run = ( ^self", 256, 255);
+    let fields: Vec<String> = (0..257).map(|i| format!("f{i}")).collect();
+    let fields = format!("F = ( | {} | run = ( ^1 ) )", fields.join(" "));
+    let field_column = fields.find("f256").expect("generated") + 1;
+    let dir = fixture(
+        "compiler_limits",
+        &[
+            ("W.som", format!("{send} ) )").as_bytes()),
+            ("F.som", fields.as_bytes()),
+        ],
+    );
+    let mut failures = Vec::new();
+    for (class, expected) in [
+        (
+            "W",
+            format!("W.som:1:{column}: error: too many arguments in one send (at most 255)"),
+        ),
+        (
+            "F",
+            format!("F.som:1:{field_column}: error: too many instance variables: 'f256'"),
+        ),
+    ] {
+        let outcome = cairn(&["run", "-cp", text(&dir), class]);
+        let mut problems = refused(&outcome, &expected);
+        if outcome.stderr.contains("verification") {
+            problems.push("reported by the verifier, not the compiler".to_owned());
+        }
+        failures.push((class.to_owned(), problems, outcome));
+    }
+    let (expr, column) = keyword_send("3", 300, 255);
+    let outcome = cairn(&["eval", &expr]);
+    let expected = format!("<eval>:1:{column}: error: too many arguments in one send");
+    failures.push(("eval".to_owned(), refused(&outcome, &expected), outcome));
+    assert_no_problems(&failures);
+}
+
+#[test]
+fn a_send_with_255_arguments_runs() {
+    let (send, _) = keyword_send("self", 255, 0);
+    let (pattern, _) = keyword_send("", 255, 0);
+    // The method pattern: `k0: a0 k1: a1 ...` answering its last argument.
+    let pattern: String = pattern.replace(": ", ": a");
+    let class = format!("Main = ( {pattern} = ( ^a254 ) run = ( ({send}) println ) )");
+    let dir = fixture("send_255", &[("Main.som", class.as_bytes())]);
+    let outcome = cairn(&["run", "-cp", text(&dir), "Main"]);
+    assert_eq!(
+        (outcome.status, outcome.stdout.as_str()),
+        (Some(0), "254\n"),
+        "{}",
+        outcome.describe()
+    );
+}

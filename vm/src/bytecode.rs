@@ -276,6 +276,50 @@ impl Instr {
         }
     }
 
+    /// `(pops, pushes)` on the operand stack, with `argc` giving a send site's argument
+    /// count. Shared by the verifier (depth along every path) and the compiler (the
+    /// operand-stack limit).
+    pub fn stack_effect(&self, argc: impl Fn(u16) -> usize) -> (usize, usize) {
+        match *self {
+            Instr::PushLocal { .. }
+            | Instr::PushField { .. }
+            | Instr::PushTempVec { .. }
+            | Instr::PushLiteral { .. }
+            | Instr::PushGlobal { .. }
+            | Instr::PushSelf
+            | Instr::PushNil
+            | Instr::PushTrue
+            | Instr::PushFalse
+            | Instr::PushSmall { .. } => (0, 1),
+            Instr::StoreLocal { .. } | Instr::StoreField { .. } | Instr::StoreTempVec { .. } => {
+                (1, 1)
+            }
+            Instr::PopLocal { .. }
+            | Instr::PopField { .. }
+            | Instr::PopTempVec { .. }
+            | Instr::Pop => (1, 0),
+            Instr::MakeTempVec { .. }
+            | Instr::IncLocal { .. }
+            | Instr::Jump { .. }
+            | Instr::JumpBack { .. } => (0, 0),
+            Instr::MakeClosure { copied, .. } => (copied as usize, 1),
+            Instr::Dup => (1, 2),
+            Instr::Send { site } | Instr::SuperSend { site } => (argc(site) + 1, 1),
+            Instr::Identical => (2, 1),
+            Instr::AtPut { .. } => (3, 1),
+            Instr::ReturnTop => (1, 0),
+            // A dead home: the value is replaced by `escapedBlock:`'s answer, then returned.
+            Instr::ReturnNonLocal => (1, 1),
+            Instr::ReturnSelf | Instr::ReturnNil => (0, 0),
+            Instr::JumpIfTrue { .. }
+            | Instr::JumpIfFalse { .. }
+            | Instr::JumpIfNil { .. }
+            | Instr::JumpIfNotNil { .. } => (1, 0),
+            // The special binary sends.
+            _ => (2, 1),
+        }
+    }
+
     /// The send site this instruction uses, if any.
     pub fn site(&self) -> Option<u16> {
         match *self {

@@ -14,6 +14,7 @@ use cairn_gc::{ClassIndex, Format, Oop};
 
 use crate::bytecode::{decode_all, Instr};
 use crate::classes::{ClassInfo, Shape};
+use crate::compiler::limits::check_fields;
 use crate::compiler::{compile_method, CompiledCode};
 use crate::methods::{mark, MethodInfo, MethodKind, SendSite};
 use crate::syntax::ast::{ClassDef, Literal};
@@ -194,11 +195,12 @@ impl Vm {
                 }
             }
         };
-        let (idx, meta) = self.reserve(&name);
         let class_class = ClassIndex(self.s.known.class);
         let mut fields: Vec<String> = super_index
             .map(|s| self.s.class(s).fields.clone())
             .unwrap_or_default();
+        check_fields(fields.len(), &def.instance_fields, file)
+            .map_err(|e| VmError::Compile(e.to_string()))?;
         fields.extend(def.instance_fields.iter().map(|f| f.name.clone()));
         let meta_super = match super_index {
             Some(s) => self.s.class(s).meta,
@@ -213,7 +215,10 @@ impl Vm {
             Some(c) => c.fields.clone(),
             None => self.class_instance_fields.clone(),
         };
+        check_fields(meta_fields.len(), &def.class_fields, file)
+            .map_err(|e| VmError::Compile(e.to_string()))?;
         meta_fields.extend(def.class_fields.iter().map(|f| f.name.clone()));
+        let (idx, meta) = self.reserve(&name);
         let shape = match name.as_str() {
             "Array" => Shape::Indexable,
             "String" => Shape::Bytes,

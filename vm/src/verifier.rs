@@ -120,7 +120,9 @@ fn verify_into(code: &CompiledCode, out: &mut Vec<Violation>) {
             }
             None => depth[k] = Some(d),
         }
-        let (pops, pushes) = effect(&i, code);
+        let argc = |site: u16| code.sites.get(site as usize).map_or(0, |s| s.argc as usize);
+        let (pops, pushes) = i.stack_effect(argc);
+        let (pops, pushes) = (pops as i64, pushes as i64);
         if d < pops {
             bad(out, Some(pc), format!("{i} underflows the stack"));
             continue;
@@ -142,45 +144,5 @@ fn verify_into(code: &CompiledCode, out: &mut Vec<Violation>) {
         if falls_through && k + 1 < instrs.len() {
             work.push_back((k + 1, after));
         }
-    }
-}
-
-/// (pops, pushes) of an instruction.
-fn effect(i: &Instr, code: &CompiledCode) -> (i64, i64) {
-    let argc = |site: u16| code.sites.get(site as usize).map_or(0, |s| s.argc as i64);
-    match *i {
-        Instr::PushLocal { .. }
-        | Instr::PushField { .. }
-        | Instr::PushTempVec { .. }
-        | Instr::PushLiteral { .. }
-        | Instr::PushGlobal { .. }
-        | Instr::PushSelf
-        | Instr::PushNil
-        | Instr::PushTrue
-        | Instr::PushFalse
-        | Instr::PushSmall { .. } => (0, 1),
-        Instr::StoreLocal { .. } | Instr::StoreField { .. } | Instr::StoreTempVec { .. } => (1, 1),
-        Instr::PopLocal { .. } | Instr::PopField { .. } | Instr::PopTempVec { .. } | Instr::Pop => {
-            (1, 0)
-        }
-        Instr::MakeTempVec { .. }
-        | Instr::IncLocal { .. }
-        | Instr::Jump { .. }
-        | Instr::JumpBack { .. } => (0, 0),
-        Instr::MakeClosure { copied, .. } => (copied as i64, 1),
-        Instr::Dup => (1, 2),
-        Instr::Send { site } | Instr::SuperSend { site } => (argc(site) + 1, 1),
-        Instr::Identical => (2, 1),
-        Instr::AtPut { .. } => (3, 1),
-        Instr::ReturnTop => (1, 0),
-        // A dead home: the value is replaced by `escapedBlock:`'s answer, then returned.
-        Instr::ReturnNonLocal => (1, 1),
-        Instr::ReturnSelf | Instr::ReturnNil => (0, 0),
-        Instr::JumpIfTrue { .. }
-        | Instr::JumpIfFalse { .. }
-        | Instr::JumpIfNil { .. }
-        | Instr::JumpIfNotNil { .. } => (1, 0),
-        // The special binary sends.
-        _ => (2, 1),
     }
 }

@@ -193,3 +193,51 @@ fn assigning_an_undeclared_name_is_a_located_error() {
         "T.som:1:7: error: cannot assign to undeclared variable 'zork'"
     );
 }
+
+#[test]
+fn literal_blocks_of_the_wrong_arity_are_sent_not_inlined() {
+    // Inlining a block of the wrong arity would drop or invent its parameters; the real
+    // send reaches the kernel, where evaluating the block fails (tests/smalltalk/BlockArity.som).
+    for (src, selector) in [
+        ("m: a = ( ^a ifTrue: [ :x | 3 ] )", "ifTrue:"),
+        ("m: a = ( ^a ifFalse: [ :x | 3 ] )", "ifFalse:"),
+        (
+            "m: a = ( ^a ifTrue: [ 3 ] ifFalse: [ :x | 4 ] )",
+            "ifTrue:ifFalse:",
+        ),
+        (
+            "m: a = ( ^a ifFalse: [ :x | 3 ] ifTrue: [ 4 ] )",
+            "ifFalse:ifTrue:",
+        ),
+        ("m: a = ( ^a and: [ :x | 3 ] )", "and:"),
+        ("m: a = ( ^a or: [ :x | 3 ] )", "or:"),
+        ("m = ( ^[ :x | true ] whileTrue: [ 3 ] )", "whileTrue:"),
+        ("m = ( ^[ true ] whileTrue: [ :x | 3 ] )", "whileTrue:"),
+        ("m = ( ^[ :x | false ] whileFalse: [ 3 ] )", "whileFalse:"),
+        ("m = ( ^[ :x | true ] whileTrue )", "whileTrue"),
+        ("m = ( ^[ :x | false ] whileFalse )", "whileFalse"),
+        ("m: a = ( a timesRepeat: [ :x | 3 ] )", "timesRepeat:"),
+        ("m: a = ( 1 to: a do: [ 3 ] )", "to:do:"),
+        ("m: a = ( 1 to: a do: [ :x :y | 3 ] )", "to:do:"),
+        ("m: a = ( a downTo: 1 do: [ 3 ] )", "downTo:do:"),
+        ("m: a = ( 1 to: a by: 2 do: [ 3 ] )", "to:by:do:"),
+        ("m: a = ( ^a ifNil: [ :x | 3 ] )", "ifNil:"),
+        ("m: a = ( ^a ifNotNil: [ :x :y | 3 ] )", "ifNotNil:"),
+        (
+            "m: a = ( ^a ifNil: [ :x | 3 ] ifNotNil: [ :x | x ] )",
+            "ifNil:ifNotNil:",
+        ),
+        (
+            "m: a = ( ^a ifNotNil: [ :x :y | x ] ifNil: [ 3 ] )",
+            "ifNotNil:ifNil:",
+        ),
+    ] {
+        let c = compile(src, &[]);
+        assert!(
+            has_send(&c, selector),
+            "{src} sends {selector}:\n{}",
+            c.disassemble()
+        );
+        assert!(!c.blocks.is_empty(), "{src} makes closures");
+    }
+}

@@ -189,8 +189,11 @@ impl Vm {
             return None;
         }
         let c = self.class_of(oop).0;
-        let arity = self.s.known.blocks.iter().position(|&b| b == c)?;
-        (self.closure_runnable(oop)? == arity).then_some(arity)
+        let class_arity = self.s.known.blocks.iter().position(|&b| b == c)?;
+        // The block method's count is the arity: Block3 holds every block of two or
+        // more parameters, so the class alone would run a 3-parameter block with 2.
+        let arity = self.closure_runnable(oop)?;
+        (arity.min(2) == class_arity).then_some(arity)
     }
 
     /// Whether the closure `c` (already known to be a Block1..3 instance) may be
