@@ -94,14 +94,16 @@ fn safety_md_lists_every_unsafe_block() {
     for (file, counts) in &code {
         match doc.get(file) {
             None => problems.push(format!("{file}: {counts:?} (blocks, fns) not in safety.md")),
-            Some(d) if d != counts => {
-                problems.push(format!("{file}: safety.md says {d:?}, the code has {counts:?}"))
-            }
+            Some(d) if d != counts => problems.push(format!(
+                "{file}: safety.md says {d:?}, the code has {counts:?}"
+            )),
             Some(_) => {}
         }
     }
     for file in doc.keys().filter(|f| !code.contains_key(*f)) {
-        problems.push(format!("{file}: listed in safety.md but has no unsafe code"));
+        problems.push(format!(
+            "{file}: listed in safety.md but has no unsafe code"
+        ));
     }
     assert!(
         problems.is_empty(),
