@@ -58,7 +58,8 @@ pub fn host_isa() -> Result<OwnedTargetIsa, JitError> {
             .map_err(|e| JitError::Isa(format!("flag {name}={value}: {e}")))?;
     }
     let triple = Triple::host();
-    let builder = isa::lookup(triple.clone()).map_err(|e| JitError::Isa(format!("{triple}: {e}")))?;
+    let builder =
+        isa::lookup(triple.clone()).map_err(|e| JitError::Isa(format!("{triple}: {e}")))?;
     builder
         .finish(settings::Flags::new(flags))
         .map_err(|e| JitError::Isa(format!("{triple}: {e}")))

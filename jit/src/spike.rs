@@ -29,7 +29,7 @@ use std::mem::offset_of;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlags, Signature};
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -175,6 +175,7 @@ impl TaggedAdd {
         let isa = host_isa()?;
         let ptr = isa.pointer_type();
         let call_conv = isa.default_call_conv();
+        let frontend_config = isa.frontend_config();
         let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
 
         // Compiled code and runtime functions share one signature: (vm) -> status.
@@ -196,28 +197,31 @@ impl TaggedAdd {
             b.switch_to_block(entry);
             let vm = b.block_params(entry)[0];
             // Managed memory: aligned, never traps (the verifier sized the stack).
-            let mem = MemFlags::trusted();
-            let stack = b.ins().load(ptr, mem, vm, offset_of!(SpikeVm, stack) as i32);
+            let mem = MemFlagsData::trusted();
+            let stack = b
+                .ins()
+                .load(ptr, mem, vm, offset_of!(SpikeVm, stack) as i32);
             let sp = b.ins().load(ptr, mem, vm, offset_of!(SpikeVm, sp) as i32);
             // Address of the receiver slot, stack + (sp - 2) * 8.
-            let sp8 = b.ins().ishl_imm(sp, 3);
+            let sp8 = b.ins().ishl_imm_u(sp, 3);
             let top = b.ins().iadd(stack, sp8);
             let a = b.ins().load(types::I64, mem, top, -16);
             let bb = b.ins().load(types::I64, mem, top, -8);
             let both = b.ins().band(a, bb);
-            let tag = b.ins().band_imm(both, 1);
+            let tag = b.ins().band_imm_u(both, 1);
             b.ins().brif(tag, fast, &[], slow, &[]);
 
             b.switch_to_block(fast);
-            let untagged = b.ins().iadd_imm(bb, -(TAG_SMALL_INT as i64));
+            let untagged = b.ins().iadd_imm_s(bb, -(TAG_SMALL_INT as i64));
             let (r, overflow) = b.ins().sadd_overflow(a, untagged);
             b.ins().brif(overflow, slow, &[], store, &[r.into()]);
 
             b.switch_to_block(store);
             let r = b.append_block_param(store, types::I64);
             b.ins().store(mem, r, top, -16);
-            let new_sp = b.ins().iadd_imm(sp, -1);
-            b.ins().store(mem, new_sp, vm, offset_of!(SpikeVm, sp) as i32);
+            let new_sp = b.ins().iadd_imm_s(sp, -1);
+            b.ins()
+                .store(mem, new_sp, vm, offset_of!(SpikeVm, sp) as i32);
             let go_on = b.ins().iconst(types::I32, STATUS_CONTINUE as i64);
             b.ins().return_(&[go_on]);
 
@@ -226,13 +230,15 @@ impl TaggedAdd {
             b.switch_to_block(slow);
             b.set_cold_block(slow);
             let sig_ref = b.import_signature(sig);
-            let callee = b.ins().iconst(ptr, rt_add_slow as *const () as usize as i64);
+            let callee = b
+                .ins()
+                .iconst(ptr, rt_add_slow as *const () as usize as i64);
             let call = b.ins().call_indirect(sig_ref, callee, &[vm]);
             let status = b.inst_results(call)[0];
             b.ins().return_(&[status]);
 
             b.seal_all_blocks();
-            b.finalize();
+            b.finalize(frontend_config);
         }
         module.define_function(id, &mut ctx)?;
         let code_bytes = ctx
@@ -285,7 +291,11 @@ mod tests {
         vm.push(a);
         vm.push(b);
         let status = jit.call(vm);
-        let top = if status == STATUS_CONTINUE { vm.pop() } else { 0 };
+        let top = if status == STATUS_CONTINUE {
+            vm.pop()
+        } else {
+            0
+        };
         (status, top)
     }
 
@@ -297,7 +307,13 @@ mod tests {
             jit.code_bytes, jit.compile_time
         );
         let mut vm = SpikeVm::new(16);
-        for (x, y) in [(3, 4), (-5, 2), (0, 0), (SMALL_INT_MAX, 0), (SMALL_INT_MIN, 7)] {
+        for (x, y) in [
+            (3, 4),
+            (-5, 2),
+            (0, 0),
+            (SMALL_INT_MAX, 0),
+            (SMALL_INT_MIN, 7),
+        ] {
             let (status, r) = add(&jit, &mut vm, small_int(x), small_int(y));
             assert_eq!(status, STATUS_CONTINUE);
             assert_eq!(as_small_int(r), Some(x + y));
