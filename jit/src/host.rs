@@ -9,8 +9,10 @@
 //! - `is_pic = false`, `use_colocated_libcalls = false`: what `cranelift-jit` requires so
 //!   that every absolute address it patches in is reachable.
 //!
-//! The design (`docs/design/jit.md`, "Host ISA") adds CPU feature detection later; the
-//! baseline x86-64 / AArch64 feature set is enough for everything the tier emits today.
+//! The triple alone gives the architecture's baseline feature set (SSE2 on x86-64), which
+//! is enough for everything the tier emits today; stage 2 of `docs/design/jit.md` adds the
+//! host's CPU features (`cranelift_native::infer_native_flags`, already a dependency of
+//! cranelift-jit) so float rounding does not lower to libcalls.
 
 use std::fmt;
 
@@ -23,8 +25,9 @@ use target_lexicon::Triple;
 pub enum JitError {
     /// Cranelift has no backend for this host, or a flag was refused.
     Isa(String),
-    /// Cranelift or cranelift-module refused a function.
-    Module(cranelift_module::ModuleError),
+    /// Cranelift or cranelift-module refused a function (boxed: the error is large and
+    /// rare, the `Ok` path should stay small).
+    Module(Box<cranelift_module::ModuleError>),
 }
 
 impl fmt::Display for JitError {
@@ -40,7 +43,7 @@ impl std::error::Error for JitError {}
 
 impl From<cranelift_module::ModuleError> for JitError {
     fn from(e: cranelift_module::ModuleError) -> Self {
-        JitError::Module(e)
+        JitError::Module(Box::new(e))
     }
 }
 
