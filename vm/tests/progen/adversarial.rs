@@ -40,6 +40,7 @@ pub fn snippet(g: &mut Gen, f: Feature) -> String {
         Feature::HugeSizes => huge_sizes(g),
         Feature::Collections => collections(g),
         Feature::Reflection => reflection(g),
+        Feature::InstVarWrites => inst_var_writes(g),
         Feature::ForeignPrimitives => foreign(g),
         Feature::Become => swap_identity(g),
         Feature::BlockArity => block_arity(g),
@@ -121,7 +122,7 @@ fn reflection(g: &mut Gen) -> String {
     let r = receiver(g);
     match g.c.pick(9) {
         0 => format!("{v} := {r} instVarAt: {}", g.one(&["0", "1", "2", "3", "4", "100", "-1", "1152921504606846976", "nil"])),
-        1 => format!("{v} := {r} instVarAt: {} put: {}", g.one(&["0", "1", "3", "9", "-1"]), receiver(g)),
+        1 => format!("{v} := {r} instVarAt: {}", g.one(&["1", "2", "5"])),
         2 => {
             let sel = g.one(&["#+", "#at:put:", "#value", "#value:", "#printString", "#new:", "#inject:into:", "#foo:bar:baz:"]);
             let n = g.c.pick(5);
@@ -134,6 +135,13 @@ fn reflection(g: &mut Gen) -> String {
         7 => format!("{v} := {r} instVarNamed: {}", g.one(&["'a'", "'k'", "'x'", "#a", "3"])),
         _ => format!("{v} := {r} perform: #perform:withArguments: with: #printString with: #()"),
     }
+}
+
+fn inst_var_writes(g: &mut Gen) -> String {
+    let v = g.target();
+    let r = receiver(g);
+    let index = g.one(&["0", "1", "2", "3", "9", "-1", "1152921504606846976", "nil"]);
+    format!("{v} := {r} instVarAt: {index} put: {}. {v} := {r} printString", receiver(g))
 }
 
 fn foreign(g: &mut Gen) -> String {
@@ -200,7 +208,7 @@ fn block_arity(g: &mut Gen) -> String {
 fn deep_recursion(g: &mut Gen) -> String {
     let v = g.target();
     // Reaching the stack limit costs 100 000 frames: mostly recurse within it.
-    if g.c.chance(2, 3) {
+    if g.c.chance(5, 6) {
         return format!("{v} := ProgenShape new recurse: {}", g.c.pick(300));
     }
     match g.c.pick(5) {

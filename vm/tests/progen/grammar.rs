@@ -397,7 +397,7 @@ impl<'c> Gen<'c> {
         if self.features.has(Feature::Unguarded) && self.c.chance(1, 16) {
             return stmt;
         }
-        let (class, handler) = if self.features.has(Feature::Exceptions) && self.c.chance(1, 4) {
+        let (class, handler) = if self.features.has(Feature::Exceptions) && self.c.chance(1, 8) {
             adversarial::handler(self)
         } else {
             let class = self.one(&["Exception", "Error", "Exception, Error"]);

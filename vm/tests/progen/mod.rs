@@ -36,6 +36,8 @@ pub enum Feature {
     /// `perform:` family with wrong arity, `instVarAt:` out of range, `respondsTo:`,
     /// classes and metaclasses as values.
     Reflection,
+    /// `instVarAt:put:` on receivers of every kind (methods, classes, immediates).
+    InstVarWrites,
     /// Kernel methods fetched with `Class>>methods` and run with `invokeOn:with:` on
     /// receivers and arguments of the wrong kind.
     ForeignPrimitives,
@@ -69,11 +71,12 @@ pub enum Feature {
 
 impl Feature {
     /// Every feature, in declaration order.
-    pub const ALL: [Feature; 16] = [
+    pub const ALL: [Feature; 17] = [
         Feature::Overflow,
         Feature::HugeSizes,
         Feature::Collections,
         Feature::Reflection,
+        Feature::InstVarWrites,
         Feature::ForeignPrimitives,
         Feature::Become,
         Feature::BlockArity,
@@ -114,6 +117,7 @@ pub const PENDING_FIXES: &[Feature] = &[
     Feature::CompilerLimits,
     Feature::NestedOverflow,
     Feature::KernelRebinding,
+    Feature::InstVarWrites,
 ];
 
 /// A set of features.
