@@ -20,6 +20,7 @@ pub mod choices;
 pub mod grammar;
 pub mod runner;
 
+#[allow(unused_imports)] // each user (test, fuzz target) takes its part
 pub use choices::{ByteChoices, Choices, Rng};
 
 /// Families of adversarial code the generator can mix into programs.
