@@ -260,3 +260,20 @@ fn minimize(history: &[Program], p: &Program, key: &str) -> String {
     }
     all.iter().map(|q| q.text.as_str()).collect::<Vec<_>>().join("\n--- then, in the same VM ---\n")
 }
+
+/// Prints the program a fuzzer input (the file named by `CAIRN_PROGEN_INPUT`, e.g. a
+/// crash artifact of the `programs` target) stands for, then runs it:
+/// `CAIRN_PROGEN_INPUT=vm/fuzz/artifacts/programs/crash-… cargo test -p cairn-vm --test generated_programs -- --ignored fuzz_input --nocapture`
+#[test]
+#[ignore]
+fn fuzz_input() {
+    let path = std::env::var("CAIRN_PROGEN_INPUT").expect("CAIRN_PROGEN_INPUT names an input file");
+    let data = std::fs::read(&path).expect("input file");
+    let p = generate(&mut ByteChoices::new(&data), Features::default_set(), 6);
+    eprintln!("--- program ---\n{}\n---------------", p.text);
+    let mut runner = Runner::new(0);
+    match runner.run(&p) {
+        Ok(outcome) => eprintln!("outcome: {outcome:?}"),
+        Err(bug) => panic!("{bug}"),
+    }
+}

@@ -53,14 +53,17 @@ const UNARY: &[&str] = &[
     "messageText", "signature", "holder", "truncated", "rounded", "isPrime", "trimmed",
 ];
 const BINARY: &[&str] = &["+", "-", "*", "/", "//", "\\\\", "%", "<", ">", "<=", ">=", "=", "==", "~=", ",", "&", "|", "->", "<<", ">>", "@"];
+/// Keyword selectors sent with arguments of any kind; none makes work grow with an
+/// argument's value (`raisedTo:`, `new:`, `copyWithSize:` take their arguments from
+/// [`Gen::size`] and literals only).
 const KEYWORD1: &[&str] = &[
     "at:", "value:", "max:", "min:", "includes:", "indexOf:", "add:", "remove:", "copyWith:",
-    "respondsTo:", "isKindOf:", "gcd:", "rem:", "quo:", "raisedTo:", "bitAnd:", "bitXor:",
+    "respondsTo:", "isKindOf:", "gcd:", "rem:", "quo:", "bitAnd:", "bitXor:",
     "printString:", "join:", "occurrencesOf:", "beginsWith:", "split:", "union:", "copyFrom:",
-    "removeKey:", "containsKey:", "new:", "lookup:", "canUnderstand:", "inheritsFrom:",
-    "charAt:", "copyWithSize:", "roundTo:",
+    "removeKey:", "containsKey:", "lookup:", "canUnderstand:", "inheritsFrom:", "charAt:",
+    "roundTo:",
 ];
-const KEYWORD2: &[&str] = &["at:put:", "copyFrom:to:", "value:value:", "between:and:", "at:ifAbsent:", "new:withAll:", "with:with:", "indexOf:startingAt:", "replaceFrom:to:"];
+const KEYWORD2: &[&str] = &["at:put:", "copyFrom:to:", "value:value:", "between:and:", "at:ifAbsent:", "with:with:", "indexOf:startingAt:", "replaceFrom:to:"];
 /// Shift amounts: either side of every word boundary.
 const SHIFTS: &[&str] = &["0", "1", "3", "59", "60", "61", "62", "63", "64", "65", "100", "-1", "-64", "200"];
 
