@@ -17,7 +17,10 @@ use progen::runner::{Outcome, Runner};
 use progen::{generate, ByteChoices, Feature, Features, Program, Rng};
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
 }
 
 /// The program for `seed`.
@@ -82,14 +85,23 @@ fn generated_programs_run_without_crashing() {
     let count = env_usize("CAIRN_PROGEN_CASES", 3000);
     let first = env_usize("CAIRN_PROGEN_SEED", 0) as u64;
     let start = std::time::Instant::now();
-    let (values, tally) = run_seeds(first, count, Features::default_set(), 0, Duration::from_secs(30));
+    let (values, tally) = run_seeds(
+        first,
+        count,
+        Features::default_set(),
+        0,
+        Duration::from_secs(30),
+    );
     eprintln!(
         "progen: {count} programs in {:.1?} ({:.0}/s): {tally:?}",
         start.elapsed(),
         count as f64 / start.elapsed().as_secs_f64()
     );
     // The generator is worth something only if most programs get to the end.
-    assert!(values * 2 > count, "only {values} of {count} programs answered a value: {tally:?}");
+    assert!(
+        values * 2 > count,
+        "only {values} of {count} programs answered a value: {tally:?}"
+    );
 }
 
 #[test]
@@ -98,10 +110,15 @@ fn generated_programs_run_under_gc_stress() {
     // recursion to the stack limit quadratic, so deep recursion stays out of this run.
     let count = env_usize("CAIRN_PROGEN_CASES", 3000) / 6;
     let first = 1_000_000 + env_usize("CAIRN_PROGEN_SEED", 0) as u64;
-    let features = Features::default_set().without(Feature::DeepRecursion).without(Feature::NestedOverflow);
+    let features = Features::default_set()
+        .without(Feature::DeepRecursion)
+        .without(Feature::NestedOverflow);
     let start = std::time::Instant::now();
     let (_, tally) = run_seeds(first, count, features, 1, Duration::from_secs(60));
-    eprintln!("progen under GC stress: {count} programs in {:.1?}: {tally:?}", start.elapsed());
+    eprintln!(
+        "progen under GC stress: {count} programs in {:.1?}: {tally:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -122,12 +139,28 @@ fn every_feature_generates_programs_that_parse() {
 #[test]
 fn fuzzer_bytes_decide_the_program() {
     let all = Features::all();
-    let a = generate(&mut ByteChoices::new(b"\x07\x41\x99\x03\xfe\x10\x00\x22"), all, 6);
-    let b = generate(&mut ByteChoices::new(b"\x07\x41\x99\x03\xfe\x10\x00\x22"), all, 6);
+    let a = generate(
+        &mut ByteChoices::new(b"\x07\x41\x99\x03\xfe\x10\x00\x22"),
+        all,
+        6,
+    );
+    let b = generate(
+        &mut ByteChoices::new(b"\x07\x41\x99\x03\xfe\x10\x00\x22"),
+        all,
+        6,
+    );
     assert_eq!(a.text, b.text);
     let empty = generate(&mut ByteChoices::new(b""), all, 6);
-    assert!(empty.text.len() < 60, "exhausted input gives a tiny program: {}", empty.text);
-    let other = generate(&mut ByteChoices::new(b"\x07\x42\x99\x03\xfe\x10\x00\x22"), all, 6);
+    assert!(
+        empty.text.len() < 60,
+        "exhausted input gives a tiny program: {}",
+        empty.text
+    );
+    let other = generate(
+        &mut ByteChoices::new(b"\x07\x42\x99\x03\xfe\x10\x00\x22"),
+        all,
+        6,
+    );
     assert_ne!(a.text, other.text);
 }
 
@@ -175,7 +208,8 @@ fn survey() {
         let started = std::time::Instant::now();
         let history = runner.history.clone();
         let result = runner.run(&p);
-        if started.elapsed() > Duration::from_millis(env_usize("CAIRN_PROGEN_SLOW_MS", 500) as u64) {
+        if started.elapsed() > Duration::from_millis(env_usize("CAIRN_PROGEN_SLOW_MS", 500) as u64)
+        {
             eprintln!("SLOW {:.1?} seed {seed}:\n{}", started.elapsed(), p.text);
         }
         if let Err(bug) = result {
@@ -193,12 +227,19 @@ fn survey() {
     for (key, (n, example)) in &found {
         eprintln!("=== {n} x {key}\n{example}\n");
     }
-    eprintln!("survey: {count} programs, {} kinds of bug, {:?}", found.len(), runner.tally);
+    eprintln!(
+        "survey: {count} programs, {} kinds of bug, {:?}",
+        found.len(),
+        runner.tally
+    );
 }
 
 /// What identifies a kind of bug: its message without numbers and addresses.
 fn bug_key(what: &str) -> String {
-    what.chars().filter(|c| !c.is_ascii_digit()).take(70).collect()
+    what.chars()
+        .filter(|c| !c.is_ascii_digit())
+        .take(70)
+        .collect()
 }
 
 /// Runs `earlier` then `p` in a fresh VM: does the last one show the bug `key`?
@@ -228,7 +269,11 @@ fn minimize(history: &[Program], p: &Program, key: &str) -> String {
         while i < earlier.len() {
             let mut fewer = earlier.clone();
             fewer.drain(i..(i + chunk).min(earlier.len()));
-            if reproduces(&fewer, p, key) { earlier = fewer } else { i += chunk }
+            if reproduces(&fewer, p, key) {
+                earlier = fewer
+            } else {
+                i += chunk
+            }
         }
         if chunk == 1 {
             break;
@@ -258,7 +303,10 @@ fn minimize(history: &[Program], p: &Program, key: &str) -> String {
             }
         }
     }
-    all.iter().map(|q| q.text.as_str()).collect::<Vec<_>>().join("\n--- then, in the same VM ---\n")
+    all.iter()
+        .map(|q| q.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n--- then, in the same VM ---\n")
 }
 
 /// Prints the program a fuzzer input (the file named by `CAIRN_PROGEN_INPUT`, e.g. a

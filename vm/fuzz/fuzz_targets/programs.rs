@@ -26,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
         let mut slot = cell.borrow_mut();
         let (runner, features) = slot.get_or_insert_with(|| {
             let mut runner = Runner::new(
-                std::env::var("CAIRN_GC_STRESS").ok().and_then(|v| v.parse().ok()).unwrap_or(0),
+                std::env::var("CAIRN_GC_STRESS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
             );
             runner.max_runs_per_vm = 2000;
             runner.verify_every = std::env::var("CAIRN_FUZZ_VERIFY_EVERY")

@@ -8,28 +8,165 @@ use super::Feature;
 /// Receivers of every kind: immediates, nil, each object format, classes, metaclasses,
 /// LargeIntegers, blocks, methods, exceptions, the fixtures.
 const RECEIVERS: &[&str] = &[
-    "3", "nil", "true", "$a", "2.5", "1e300", "1152921504606846976", "'abc'", "#sym", "#(1 2)",
-    "(Array new: 2)", "Object new", "Object", "Object class", "Object class class", "[:x | x]",
-    "[3]", "(Array methods at: 1)", "Error new", "(Error new messageText: 'm')", "system",
-    "ProgenShape new", "ProgenWide new", "ProgenEmpty new", "(Vector new)", "(Dictionary new)",
-    "(Set new)", "(1 -> 2)", "Smalltalk",
+    "3",
+    "nil",
+    "true",
+    "$a",
+    "2.5",
+    "1e300",
+    "1152921504606846976",
+    "'abc'",
+    "#sym",
+    "#(1 2)",
+    "(Array new: 2)",
+    "Object new",
+    "Object",
+    "Object class",
+    "Object class class",
+    "[:x | x]",
+    "[3]",
+    "(Array methods at: 1)",
+    "Error new",
+    "(Error new messageText: 'm')",
+    "system",
+    "ProgenShape new",
+    "ProgenWide new",
+    "ProgenEmpty new",
+    "(Vector new)",
+    "(Dictionary new)",
+    "(Set new)",
+    "(1 -> 2)",
+    "Smalltalk",
 ];
 
 /// Selectors worth running on foreign receivers, by the class that defines them. None
 /// loops without bound when run on its own kind of receiver.
 const FOREIGN: &[(&str, &[&str])] = &[
-    ("String", &["length", "at:", "charAt:", "=", "asSymbol", "hashcode", ",", "primSubstringFrom:to:", "asInteger", "asDouble", "compare:", "isWhiteSpace"]),
-    ("Symbol", &["asString", "numArgs", "printString", "concatenate:"]),
-    ("Array", &["at:", "at:put:", "length", "copyFrom:to:", "replaceFrom:to:"]),
-    ("Integer", &["+", "-", "*", "/", "<", "=", "<<", "bitAnd:", "asString", "asDouble", "sqrt", "printString:", "hashcode", "asCharacter"]),
-    ("Double", &["+", "*", "<", "sqrt", "asInteger", "printString", "round", "truncated"]),
-    ("Character", &["value", "asString", "isLetter", "asUppercase"]),
-    ("Object", &["class", "objectSize", "==", "hashcode", "instVarAt:", "instVarAt:put:", "perform:", "perform:withArguments:", "instVarNamed:"]),
+    (
+        "String",
+        &[
+            "length",
+            "at:",
+            "charAt:",
+            "=",
+            "asSymbol",
+            "hashcode",
+            ",",
+            "primSubstringFrom:to:",
+            "asInteger",
+            "asDouble",
+            "compare:",
+            "isWhiteSpace",
+        ],
+    ),
+    (
+        "Symbol",
+        &["asString", "numArgs", "printString", "concatenate:"],
+    ),
+    (
+        "Array",
+        &[
+            "at:",
+            "at:put:",
+            "length",
+            "copyFrom:to:",
+            "replaceFrom:to:",
+        ],
+    ),
+    (
+        "Integer",
+        &[
+            "+",
+            "-",
+            "*",
+            "/",
+            "<",
+            "=",
+            "<<",
+            "bitAnd:",
+            "asString",
+            "asDouble",
+            "sqrt",
+            "printString:",
+            "hashcode",
+            "asCharacter",
+        ],
+    ),
+    (
+        "Double",
+        &[
+            "+",
+            "*",
+            "<",
+            "sqrt",
+            "asInteger",
+            "printString",
+            "round",
+            "truncated",
+        ],
+    ),
+    (
+        "Character",
+        &["value", "asString", "isLetter", "asUppercase"],
+    ),
+    (
+        "Object",
+        &[
+            "class",
+            "objectSize",
+            "==",
+            "hashcode",
+            "instVarAt:",
+            "instVarAt:put:",
+            "perform:",
+            "perform:withArguments:",
+            "instVarNamed:",
+        ],
+    ),
     ("Method", &["signature", "holder", "invokeOn:with:"]),
-    ("Block", &["value", "valueWithArguments:", "restart", "on:do:", "ensure:", "ifCurtailed:", "newProcess"]),
-    ("Class", &["name", "superclass", "fields", "methods", "new", "selectors", "instSize", "lookup:"]),
-    ("Exception", &["signal", "signal:", "return:", "retry", "pass", "outer", "resumeUnchecked:", "resume:", "messageText"]),
-    ("ObjectProtocol", &["become:", "shallowCopy", "identityHash", "yourself", "->"]),
+    (
+        "Block",
+        &[
+            "value",
+            "valueWithArguments:",
+            "restart",
+            "on:do:",
+            "ensure:",
+            "ifCurtailed:",
+            "newProcess",
+        ],
+    ),
+    (
+        "Class",
+        &[
+            "name",
+            "superclass",
+            "fields",
+            "methods",
+            "new",
+            "selectors",
+            "instSize",
+            "lookup:",
+        ],
+    ),
+    (
+        "Exception",
+        &[
+            "signal",
+            "signal:",
+            "return:",
+            "retry",
+            "pass",
+            "outer",
+            "resumeUnchecked:",
+            "resume:",
+            "messageText",
+        ],
+    ),
+    (
+        "ObjectProtocol",
+        &["become:", "shallowCopy", "identityHash", "yourself", "->"],
+    ),
     ("System", &["global:", "hasGlobal:", "fullGC", "ticks"]),
 ];
 
@@ -57,7 +194,11 @@ pub fn snippet(g: &mut Gen, f: Feature) -> String {
 }
 
 fn receiver(g: &mut Gen) -> String {
-    if g.c.chance(1, 4) { g.expr(Kind::Any) } else { g.one(RECEIVERS).into() }
+    if g.c.chance(1, 4) {
+        g.expr(Kind::Any)
+    } else {
+        g.one(RECEIVERS).into()
+    }
 }
 
 /// An Array of `n` arguments (or, now and then, something that is not an Array).
@@ -69,7 +210,12 @@ fn arguments(g: &mut Gen, n: usize) -> String {
             let args: Vec<String> = (0..n).map(|_| receiver(g)).collect();
             match n {
                 0 => "#()".into(),
-                1..=4 => format!("(Array{})", args.iter().map(|a| format!(" with: {a}")).collect::<String>()),
+                1..=4 => format!(
+                    "(Array{})",
+                    args.iter()
+                        .map(|a| format!(" with: {a}"))
+                        .collect::<String>()
+                ),
                 _ => format!("(Array new: {n} withAll: {})", args[0]),
             }
         }
@@ -107,13 +253,40 @@ fn huge_sizes(g: &mut Gen) -> String {
 fn collections(g: &mut Gen) -> String {
     let v = g.target();
     match g.c.pick(7) {
-        0 => format!("{v} := (Dictionary new at: {} put: 1; at: {} put: 2; yourself) keys", receiver(g), receiver(g)),
-        1 => format!("{v} := (Set new add: {}; add: {}; add: 1152921504606846976; yourself) size", receiver(g), receiver(g)),
-        2 => format!("{v} := (Array with: {} with: {} with: 3) sort: [:x :y | x < y]", receiver(g), receiver(g)),
-        3 => format!("{v} := (Vector new add: 1; add: {}; removeFirst; removeFirst; removeFirst; yourself)", receiver(g)),
-        4 => format!("{v} := {} collect: [:x | x printString size]", g.expr(Kind::Coll)),
-        5 => format!("{v} := (Array new: 4) replaceFrom: {} to: {} with: {}", g.c.pick(6), g.c.pick(6), g.expr(Kind::Coll)),
-        _ => format!("{v} := ({} asArray , {}) reversed", g.expr(Kind::Str), g.expr(Kind::Coll)),
+        0 => format!(
+            "{v} := (Dictionary new at: {} put: 1; at: {} put: 2; yourself) keys",
+            receiver(g),
+            receiver(g)
+        ),
+        1 => format!(
+            "{v} := (Set new add: {}; add: {}; add: 1152921504606846976; yourself) size",
+            receiver(g),
+            receiver(g)
+        ),
+        2 => format!(
+            "{v} := (Array with: {} with: {} with: 3) sort: [:x :y | x < y]",
+            receiver(g),
+            receiver(g)
+        ),
+        3 => format!(
+            "{v} := (Vector new add: 1; add: {}; removeFirst; removeFirst; removeFirst; yourself)",
+            receiver(g)
+        ),
+        4 => format!(
+            "{v} := {} collect: [:x | x printString size]",
+            g.expr(Kind::Coll)
+        ),
+        5 => format!(
+            "{v} := (Array new: 4) replaceFrom: {} to: {} with: {}",
+            g.c.pick(6),
+            g.c.pick(6),
+            g.expr(Kind::Coll)
+        ),
+        _ => format!(
+            "{v} := ({} asArray , {}) reversed",
+            g.expr(Kind::Str),
+            g.expr(Kind::Coll)
+        ),
     }
 }
 
@@ -121,18 +294,64 @@ fn reflection(g: &mut Gen) -> String {
     let v = g.target();
     let r = receiver(g);
     match g.c.pick(9) {
-        0 => format!("{v} := {r} instVarAt: {}", g.one(&["0", "1", "2", "3", "4", "100", "-1", "1152921504606846976", "nil"])),
+        0 => format!(
+            "{v} := {r} instVarAt: {}",
+            g.one(&[
+                "0",
+                "1",
+                "2",
+                "3",
+                "4",
+                "100",
+                "-1",
+                "1152921504606846976",
+                "nil"
+            ])
+        ),
         1 => format!("{v} := {r} instVarAt: {}", g.one(&["1", "2", "5"])),
         2 => {
-            let sel = g.one(&["#+", "#at:put:", "#value", "#value:", "#printString", "#new:", "#inject:into:", "#foo:bar:baz:"]);
+            let sel = g.one(&[
+                "#+",
+                "#at:put:",
+                "#value",
+                "#value:",
+                "#printString",
+                "#new:",
+                "#inject:into:",
+                "#foo:bar:baz:",
+            ]);
             let n = g.c.pick(5);
-            format!("{v} := {r} perform: {sel} withArguments: {}", arguments(g, n))
+            format!(
+                "{v} := {r} perform: {sel} withArguments: {}",
+                arguments(g, n)
+            )
         }
-        3 => format!("{v} := {r} perform: {} with: {}", g.one(&["#at:", "#+", "#value", "#at:put:", "#yourself"]), receiver(g)),
-        4 => format!("{v} := {r} perform: {}", g.one(&["#class", "#at:", "#+", "#size", "#printString", "#methods", "#name"])),
+        3 => format!(
+            "{v} := {r} perform: {} with: {}",
+            g.one(&["#at:", "#+", "#value", "#at:put:", "#yourself"]),
+            receiver(g)
+        ),
+        4 => format!(
+            "{v} := {r} perform: {}",
+            g.one(&[
+                "#class",
+                "#at:",
+                "#+",
+                "#size",
+                "#printString",
+                "#methods",
+                "#name"
+            ])
+        ),
         5 => format!("{v} := ({r} class methods collect: [:m | m signature]) size"),
-        6 => format!("{v} := {r} respondsTo: {}", g.one(&["#size", "#+", "#foo", "#become:"])),
-        7 => format!("{v} := {r} instVarNamed: {}", g.one(&["'a'", "'k'", "'x'", "#a", "3"])),
+        6 => format!(
+            "{v} := {r} respondsTo: {}",
+            g.one(&["#size", "#+", "#foo", "#become:"])
+        ),
+        7 => format!(
+            "{v} := {r} instVarNamed: {}",
+            g.one(&["'a'", "'k'", "'x'", "#a", "3"])
+        ),
         _ => format!("{v} := {r} perform: #perform:withArguments: with: #printString with: #()"),
     }
 }
@@ -141,14 +360,23 @@ fn inst_var_writes(g: &mut Gen) -> String {
     let v = g.target();
     let r = receiver(g);
     let index = g.one(&["0", "1", "2", "3", "9", "-1", "1152921504606846976", "nil"]);
-    format!("{v} := {r} instVarAt: {index} put: {}. {v} := {r} printString", receiver(g))
+    format!(
+        "{v} := {r} instVarAt: {index} put: {}. {v} := {r} printString",
+        receiver(g)
+    )
 }
 
 fn foreign(g: &mut Gen) -> String {
     let v = g.target();
     let (class, sels) = FOREIGN[g.c.pick(FOREIGN.len())];
     let sel = g.one(sels);
-    let argc = if sel.ends_with(':') { sel.matches(':').count() } else if sel.chars().all(|c| c.is_alphanumeric()) { 0 } else { 1 };
+    let argc = if sel.ends_with(':') {
+        sel.matches(':').count()
+    } else if sel.chars().all(|c| c.is_alphanumeric()) {
+        0
+    } else {
+        1
+    };
     let n = if g.c.chance(1, 4) { g.c.pick(4) } else { argc };
     let r = receiver(g);
     let args = arguments(g, n);
@@ -166,9 +394,20 @@ fn foreign(g: &mut Gen) -> String {
 fn swap_identity(g: &mut Gen) -> String {
     let v = g.target();
     let other = g.one(&[
-        "Object new", "ProgenEmpty new", "ProgenWide new", "ProgenShape new", "'a string'",
-        "(Array new: 1)", "(Array new: 20)", "3", "(1 << 70)", "#(1 2)", "#aSymbol", "2.5",
-        "Error new", "[:x | x]",
+        "Object new",
+        "ProgenEmpty new",
+        "ProgenWide new",
+        "ProgenShape new",
+        "'a string'",
+        "(Array new: 1)",
+        "(Array new: 20)",
+        "3",
+        "(1 << 70)",
+        "#(1 2)",
+        "#aSymbol",
+        "2.5",
+        "Error new",
+        "[:x | x]",
     ]);
     let me = g.one(&["ProgenShape new", "ProgenWide new"]);
     match g.c.pick(9) {
@@ -186,7 +425,19 @@ fn swap_identity(g: &mut Gen) -> String {
         _ => {
             // Shared objects: literals, nil, classes. Later programs need a fresh VM.
             g.pollutes = true;
-            format!("{v} := {} become: {other}", g.one(&["nil", "true", "#(1 2 3)", "'lit'", "Object", "ProgenShape", "#foo", "system"]))
+            format!(
+                "{v} := {} become: {other}",
+                g.one(&[
+                    "nil",
+                    "true",
+                    "#(1 2 3)",
+                    "'lit'",
+                    "Object",
+                    "ProgenShape",
+                    "#foo",
+                    "system"
+                ])
+            )
         }
     }
 }
@@ -216,7 +467,9 @@ fn deep_recursion(g: &mut Gen) -> String {
         1 => format!("{v} := ProgenShape new forever: 0"),
         2 => format!("{v} := [:r | r value: r] value: [:r | r value: r]"),
         3 => format!("{v} := ProgenShape new foreverIn: [:b | 1 + b value]"),
-        _ => format!("{v} := [ProgenShape new forever: 0] ensure: [{v} := ProgenShape new recurse: 20]"),
+        _ => format!(
+            "{v} := [ProgenShape new forever: 0] ensure: [{v} := ProgenShape new recurse: 20]"
+        ),
     }
 }
 
@@ -241,7 +494,15 @@ fn dead_home(g: &mut Gen) -> String {
 
 /// A handler for [`Gen`]'s guard, from the exception protocol (class, handler body).
 pub fn handler(g: &mut Gen) -> (String, String) {
-    let class = g.one(&["Exception", "Error", "ZeroDivide", "MessageNotUnderstood", "PrimitiveFailed", "Warning", "ZeroDivide, MessageNotUnderstood"]);
+    let class = g.one(&[
+        "Exception",
+        "Error",
+        "ZeroDivide",
+        "MessageNotUnderstood",
+        "PrimitiveFailed",
+        "Warning",
+        "ZeroDivide, MessageNotUnderstood",
+    ]);
     let h = match g.c.pick(9) {
         0 => "e resume: 5".to_string(),
         1 => "e pass".into(),
@@ -275,10 +536,20 @@ fn exceptions(g: &mut Gen) -> String {
 fn symbols(g: &mut Gen) -> String {
     let v = g.target();
     match g.c.pick(5) {
-        0 => format!("1 to: {} do: [:i | {v} := ('progen' , i printString) asSymbol]", 1 + g.c.pick(50)),
+        0 => format!(
+            "1 to: {} do: [:i | {v} := ('progen' , i printString) asSymbol]",
+            1 + g.c.pick(50)
+        ),
         1 => format!("{v} := ({} , ':') asSymbol numArgs", g.expr(Kind::Str)),
-        2 => format!("{v} := 3 perform: ({} asSymbol) with: 4", g.one(&["'+'", "'max:'", "'between:and:'", "''", "'at:put:'"])),
-        3 => format!("{v} := {} asSymbol == {} asSymbol", g.expr(Kind::Str), g.expr(Kind::Str)),
+        2 => format!(
+            "{v} := 3 perform: ({} asSymbol) with: 4",
+            g.one(&["'+'", "'max:'", "'between:and:'", "''", "'at:put:'"])
+        ),
+        3 => format!(
+            "{v} := {} asSymbol == {} asSymbol",
+            g.expr(Kind::Str),
+            g.expr(Kind::Str)
+        ),
         _ => format!("{v} := (Symbol new: {}) , #x", g.c.pick(4)),
     }
 }
@@ -288,19 +559,52 @@ fn compiler_limits(g: &mut Gen) -> String {
     let v = g.target();
     let n = 250 + g.c.pick(20);
     match g.c.pick(4) {
-        0 => format!("{v} := 3 {}", (0..n).map(|i| format!("k{i}: {i}")).collect::<Vec<_>>().join(" ")),
-        1 => format!("{v} := [{} | 0] value", (0..n).map(|i| format!(":a{i}")).collect::<Vec<_>>().join(" ")),
-        2 => format!("{v} := [| {} | 0] value", (0..n).map(|i| format!("b{i}")).collect::<Vec<_>>().join(" ")),
-        _ => format!("{v} := Array new: 0. {}", (0..n).map(|i| format!("{v} := {v} , #({i})")).collect::<Vec<_>>().join(". ")),
+        0 => format!(
+            "{v} := 3 {}",
+            (0..n)
+                .map(|i| format!("k{i}: {i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        1 => format!(
+            "{v} := [{} | 0] value",
+            (0..n)
+                .map(|i| format!(":a{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        2 => format!(
+            "{v} := [| {} | 0] value",
+            (0..n)
+                .map(|i| format!("b{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        _ => format!(
+            "{v} := Array new: 0. {}",
+            (0..n)
+                .map(|i| format!("{v} := {v} , #({i})"))
+                .collect::<Vec<_>>()
+                .join(". ")
+        ),
     }
 }
 
 fn globals(g: &mut Gen) -> String {
     let v = g.target();
     match g.c.pick(3) {
-        0 => format!("Smalltalk at: #ProgenGlobal put: {}. {v} := Smalltalk at: #ProgenGlobal", receiver(g)),
-        1 => format!("{v} := Smalltalk at: {}", g.one(&["#Object", "#NoSuchGlobal", "'Array'", "3", "nil"])),
-        _ => format!("{v} := Smalltalk includesKey: {}", g.one(&["#Object", "#Absent", "'x'"])),
+        0 => format!(
+            "Smalltalk at: #ProgenGlobal put: {}. {v} := Smalltalk at: #ProgenGlobal",
+            receiver(g)
+        ),
+        1 => format!(
+            "{v} := Smalltalk at: {}",
+            g.one(&["#Object", "#NoSuchGlobal", "'Array'", "3", "nil"])
+        ),
+        _ => format!(
+            "{v} := Smalltalk includesKey: {}",
+            g.one(&["#Object", "#Absent", "'x'"])
+        ),
     }
 }
 
@@ -309,6 +613,14 @@ fn kernel_rebinding(g: &mut Gen) -> String {
     // (VmError::Compile) is a correct outcome. Later programs need a fresh VM.
     g.pollutes = true;
     g.compile_error_ok = true;
-    let name = g.one(&["#Error", "#Array", "#Object", "#String", "#Exception", "#ZeroDivide", "#Vector"]);
+    let name = g.one(&[
+        "#Error",
+        "#Array",
+        "#Object",
+        "#String",
+        "#Exception",
+        "#ZeroDivide",
+        "#Vector",
+    ]);
     format!("Smalltalk at: {name} put: {}", receiver(g))
 }

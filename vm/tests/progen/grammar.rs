@@ -23,49 +23,222 @@ pub enum Kind {
 
 /// Integers at and around the representation boundaries (SmallInteger is 61 bits).
 pub const INTS: &[&str] = &[
-    "0", "1", "-1", "2", "3", "7", "42", "255", "256", "65535", "1073741823", "4294967296",
-    "1152921504606846975", "1152921504606846976", "-1152921504606846976",
-    "-1152921504606846977", "4611686018427387904", "9223372036854775807",
-    "18446744073709551616", "-18446744073709551616",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "7",
+    "42",
+    "255",
+    "256",
+    "65535",
+    "1073741823",
+    "4294967296",
+    "1152921504606846975",
+    "1152921504606846976",
+    "-1152921504606846976",
+    "-1152921504606846977",
+    "4611686018427387904",
+    "9223372036854775807",
+    "18446744073709551616",
+    "-18446744073709551616",
     "340282366920938463463374607431768211457",
 ];
 
-const DOUBLES: &[&str] = &["0.0", "0.5", "-2.5", "1e308", "1.7976931348623157e308", "4.9e-324", "3.14159"];
-const STRINGS: &[&str] = &["''", "'a'", "'abc'", "'hello world'", "'a:b:'", "'+'", "'12'", "'-7'", "'Object'"];
-const SYMBOLS: &[&str] = &["#foo", "#at:", "#at:put:", "#+", "#value", "#value:", "#printString", "#size", "#new:", "#yourself", "#class", "#==", "#with:with:", "#Object"];
+const DOUBLES: &[&str] = &[
+    "0.0",
+    "0.5",
+    "-2.5",
+    "1e308",
+    "1.7976931348623157e308",
+    "4.9e-324",
+    "3.14159",
+];
+const STRINGS: &[&str] = &[
+    "''",
+    "'a'",
+    "'abc'",
+    "'hello world'",
+    "'a:b:'",
+    "'+'",
+    "'12'",
+    "'-7'",
+    "'Object'",
+];
+const SYMBOLS: &[&str] = &[
+    "#foo",
+    "#at:",
+    "#at:put:",
+    "#+",
+    "#value",
+    "#value:",
+    "#printString",
+    "#size",
+    "#new:",
+    "#yourself",
+    "#class",
+    "#==",
+    "#with:with:",
+    "#Object",
+];
 const CHARS: &[&str] = &["$a", "$ ", "$'", "$0", "$Z"];
-const LITERAL_ARRAYS: &[&str] = &["#()", "#(1 2 3)", "#(1 $a 'x' #sym nil)", "#(#(1 2) 3.5 true)", "#(1152921504606846976 -1)"];
+const LITERAL_ARRAYS: &[&str] = &[
+    "#()",
+    "#(1 2 3)",
+    "#(1 $a 'x' #sym nil)",
+    "#(#(1 2) 3.5 true)",
+    "#(1152921504606846976 -1)",
+];
 /// Globals a program may name; the kernel classes with special formats come first.
 pub const CLASSES: &[&str] = &[
-    "Object", "Array", "String", "Symbol", "Integer", "Double", "Character", "Block", "Method",
-    "Class", "Metaclass", "Nil", "True", "False", "Boolean", "Vector", "Set", "Dictionary",
-    "IdentityDictionary", "Association", "Pair", "Exception", "Error", "ZeroDivide",
-    "MessageNotUnderstood", "PrimitiveFailed", "StackOverflow", "OutOfMemory", "Warning",
-    "ReadStream", "WriteStream", "System", "Smalltalk", "ProgenShape", "ProgenWide", "ProgenEmpty",
+    "Object",
+    "Array",
+    "String",
+    "Symbol",
+    "Integer",
+    "Double",
+    "Character",
+    "Block",
+    "Method",
+    "Class",
+    "Metaclass",
+    "Nil",
+    "True",
+    "False",
+    "Boolean",
+    "Vector",
+    "Set",
+    "Dictionary",
+    "IdentityDictionary",
+    "Association",
+    "Pair",
+    "Exception",
+    "Error",
+    "ZeroDivide",
+    "MessageNotUnderstood",
+    "PrimitiveFailed",
+    "StackOverflow",
+    "OutOfMemory",
+    "Warning",
+    "ReadStream",
+    "WriteStream",
+    "System",
+    "Smalltalk",
+    "ProgenShape",
+    "ProgenWide",
+    "ProgenEmpty",
 ];
 const UNARY: &[&str] = &[
-    "printString", "class", "size", "hash", "isNil", "notNil", "yourself", "copy", "asString",
-    "asSymbol", "asInteger", "negated", "abs", "value", "first", "last", "isEmpty", "reversed",
-    "name", "superclass", "asArray", "numArgs", "identityHash", "isString", "isSymbol",
-    "isClass", "asDouble", "sqrt", "squared", "even", "asCharacter", "asUppercase", "keys",
-    "values", "sum", "max", "sorted", "asSet", "length", "objectSize", "instSize", "fields",
-    "selectors", "displayString", "shallowCopy", "species", "isEmptyOrNil", "description",
-    "messageText", "signature", "holder", "truncated", "rounded", "isPrime", "trimmed",
+    "printString",
+    "class",
+    "size",
+    "hash",
+    "isNil",
+    "notNil",
+    "yourself",
+    "copy",
+    "asString",
+    "asSymbol",
+    "asInteger",
+    "negated",
+    "abs",
+    "value",
+    "first",
+    "last",
+    "isEmpty",
+    "reversed",
+    "name",
+    "superclass",
+    "asArray",
+    "numArgs",
+    "identityHash",
+    "isString",
+    "isSymbol",
+    "isClass",
+    "asDouble",
+    "sqrt",
+    "squared",
+    "even",
+    "asCharacter",
+    "asUppercase",
+    "keys",
+    "values",
+    "sum",
+    "max",
+    "sorted",
+    "asSet",
+    "length",
+    "objectSize",
+    "instSize",
+    "fields",
+    "selectors",
+    "displayString",
+    "shallowCopy",
+    "species",
+    "isEmptyOrNil",
+    "description",
+    "messageText",
+    "signature",
+    "holder",
+    "truncated",
+    "rounded",
+    "isPrime",
+    "trimmed",
 ];
-const BINARY: &[&str] = &["+", "-", "*", "/", "//", "\\\\", "%", "<", ">", "<=", ">=", "=", "==", "~=", ",", "&", "|", "->", "<<", ">>", "@"];
+const BINARY: &[&str] = &[
+    "+", "-", "*", "/", "//", "\\\\", "%", "<", ">", "<=", ">=", "=", "==", "~=", ",", "&", "|",
+    "->", "<<", ">>", "@",
+];
 /// Keyword selectors sent with arguments of any kind; none makes work grow with an
 /// argument's value (`raisedTo:`, `new:`, `copyWithSize:` take their arguments from
 /// [`Gen::size`] and literals only).
 const KEYWORD1: &[&str] = &[
-    "at:", "value:", "max:", "min:", "includes:", "indexOf:", "add:", "remove:", "copyWith:",
-    "respondsTo:", "isKindOf:", "gcd:", "rem:", "quo:", "bitAnd:", "bitXor:",
-    "printString:", "join:", "occurrencesOf:", "beginsWith:", "split:", "union:", "copyFrom:",
-    "removeKey:", "containsKey:", "lookup:", "canUnderstand:", "inheritsFrom:", "charAt:",
+    "at:",
+    "value:",
+    "max:",
+    "min:",
+    "includes:",
+    "indexOf:",
+    "add:",
+    "remove:",
+    "copyWith:",
+    "respondsTo:",
+    "isKindOf:",
+    "gcd:",
+    "rem:",
+    "quo:",
+    "bitAnd:",
+    "bitXor:",
+    "printString:",
+    "join:",
+    "occurrencesOf:",
+    "beginsWith:",
+    "split:",
+    "union:",
+    "copyFrom:",
+    "removeKey:",
+    "containsKey:",
+    "lookup:",
+    "canUnderstand:",
+    "inheritsFrom:",
+    "charAt:",
     "roundTo:",
 ];
-const KEYWORD2: &[&str] = &["at:put:", "copyFrom:to:", "value:value:", "between:and:", "at:ifAbsent:", "with:with:", "indexOf:startingAt:", "replaceFrom:to:"];
+const KEYWORD2: &[&str] = &[
+    "at:put:",
+    "copyFrom:to:",
+    "value:value:",
+    "between:and:",
+    "at:ifAbsent:",
+    "with:with:",
+    "indexOf:startingAt:",
+    "replaceFrom:to:",
+];
 /// Shift amounts: either side of every word boundary.
-const SHIFTS: &[&str] = &["0", "1", "3", "59", "60", "61", "62", "63", "64", "65", "100", "-1", "-64", "200"];
+const SHIFTS: &[&str] = &[
+    "0", "1", "3", "59", "60", "61", "62", "63", "64", "65", "100", "-1", "-64", "200",
+];
 
 /// The generator: decisions, enabled features, budget, and the temporaries in use.
 pub struct Gen<'c> {
@@ -90,7 +263,18 @@ pub struct Gen<'c> {
 impl<'c> Gen<'c> {
     /// A generator drawing from `c`.
     pub fn new(c: &'c mut dyn Choices, features: Features) -> Gen<'c> {
-        Gen { c, features, budget: 0, depth: 0, temps: Vec::new(), params: Vec::new(), counters: Vec::new(), next_name: 0, pollutes: false, compile_error_ok: false }
+        Gen {
+            c,
+            features,
+            budget: 0,
+            depth: 0,
+            temps: Vec::new(),
+            params: Vec::new(),
+            counters: Vec::new(),
+            next_name: 0,
+            pollutes: false,
+            compile_error_ok: false,
+        }
     }
 
     /// One element of `items`.
@@ -125,13 +309,21 @@ impl<'c> Gen<'c> {
             return None;
         }
         let i = self.c.pick(n);
-        Some(if i < self.temps.len() { self.temps[i].clone() } else { self.params[i - self.temps.len()].clone() })
+        Some(if i < self.temps.len() {
+            self.temps[i].clone()
+        } else {
+            self.params[i - self.temps.len()].clone()
+        })
     }
 
     /// A temporary to assign.
     pub fn target(&mut self) -> String {
         let i = self.c.pick(self.temps.len() + 1);
-        if i < self.temps.len() { self.temps[i].clone() } else { self.fresh_temp() }
+        if i < self.temps.len() {
+            self.temps[i].clone()
+        } else {
+            self.fresh_temp()
+        }
     }
 
     /// Whether more structure may be generated (budget left, not too deep).
@@ -150,7 +342,14 @@ impl<'c> Gen<'c> {
             0..=5 => self.c.pick(8).to_string(),
             6 => "(1 << 40)".into(),
             7 => "-1".into(),
-            8 => self.one(&["1152921504606846975", "4611686018427387904", "(2 raisedTo: 64)", "4294967296"]).into(),
+            8 => self
+                .one(&[
+                    "1152921504606846975",
+                    "4611686018427387904",
+                    "(2 raisedTo: 64)",
+                    "4294967296",
+                ])
+                .into(),
             9 => "nil".into(),
             10 => "3.5".into(),
             _ => "'3'".into(),
@@ -179,8 +378,20 @@ impl<'c> Gen<'c> {
     pub fn leaf(&mut self, k: Kind) -> String {
         match k {
             Kind::Int => self.one(INTS).into(),
-            Kind::Num => if self.c.chance(1, 3) { self.one(DOUBLES).into() } else { self.one(INTS).into() },
-            Kind::Str => if self.c.chance(1, 3) { self.one(SYMBOLS).into() } else { self.one(STRINGS).into() },
+            Kind::Num => {
+                if self.c.chance(1, 3) {
+                    self.one(DOUBLES).into()
+                } else {
+                    self.one(INTS).into()
+                }
+            }
+            Kind::Str => {
+                if self.c.chance(1, 3) {
+                    self.one(SYMBOLS).into()
+                } else {
+                    self.one(STRINGS).into()
+                }
+            }
             Kind::Coll => self.one(LITERAL_ARRAYS).into(),
             Kind::Any => match self.c.pick(9) {
                 0 => self.one(INTS).into(),
@@ -200,7 +411,10 @@ impl<'c> Gen<'c> {
         match self.c.pick(9) {
             0 => self.leaf(Kind::Int),
             1 | 2 => {
-                let op = self.one(&["+", "-", "*", "//", "\\\\", "rem:", "quo:", "gcd:", "max:", "min:", "bitAnd:", "bitOr:", "bitXor:", "/", "%"]);
+                let op = self.one(&[
+                    "+", "-", "*", "//", "\\\\", "rem:", "quo:", "gcd:", "max:", "min:", "bitAnd:",
+                    "bitOr:", "bitXor:", "/", "%",
+                ]);
                 format!("({} {op} {})", self.expr(Kind::Int), self.expr(Kind::Int))
             }
             3 => {
@@ -231,7 +445,18 @@ impl<'c> Gen<'c> {
                 let op = self.one(&["+", "-", "*", "//", "<", "max:", "roundTo:"]);
                 format!("({} {op} {})", self.expr(Kind::Num), self.expr(Kind::Num))
             }
-            _ => format!("({} {})", self.expr(Kind::Num), self.one(&["sqrt", "rounded", "truncated", "floor", "negated", "printString"])),
+            _ => format!(
+                "({} {})",
+                self.expr(Kind::Num),
+                self.one(&[
+                    "sqrt",
+                    "rounded",
+                    "truncated",
+                    "floor",
+                    "negated",
+                    "printString"
+                ])
+            ),
         }
     }
 
@@ -240,9 +465,29 @@ impl<'c> Gen<'c> {
             0 => self.leaf(Kind::Str),
             1 => format!("({} , {})", self.expr(Kind::Str), self.expr(Kind::Str)),
             2 => format!("({} printString)", self.expr(Kind::Any)),
-            3 => format!("({} {})", self.expr(Kind::Str), self.one(&["reversed", "asUppercase", "asSymbol", "asString", "trimmed", "copy"])),
-            4 => format!("({} copyFrom: {} to: {})", self.expr(Kind::Str), self.c.pick(4), self.leaf(Kind::Int)),
-            5 => format!("({} printString: {})", self.expr(Kind::Int), self.one(&["2", "16", "36", "1", "0", "-3"])),
+            3 => format!(
+                "({} {})",
+                self.expr(Kind::Str),
+                self.one(&[
+                    "reversed",
+                    "asUppercase",
+                    "asSymbol",
+                    "asString",
+                    "trimmed",
+                    "copy"
+                ])
+            ),
+            4 => format!(
+                "({} copyFrom: {} to: {})",
+                self.expr(Kind::Str),
+                self.c.pick(4),
+                self.leaf(Kind::Int)
+            ),
+            5 => format!(
+                "({} printString: {})",
+                self.expr(Kind::Int),
+                self.one(&["2", "16", "36", "1", "0", "-3"])
+            ),
             6 => format!("(String new: {})", self.size()),
             _ => format!("({} join: {})", self.expr(Kind::Str), self.expr(Kind::Coll)),
         }
@@ -252,8 +497,16 @@ impl<'c> Gen<'c> {
         match self.c.pick(10) {
             0 => self.leaf(Kind::Coll),
             1 => format!("(Array new: {})", self.size()),
-            2 => format!("(Array with: {} with: {})", self.expr(Kind::Any), self.expr(Kind::Any)),
-            3 => format!("(Array new: {} withAll: {})", self.c.pick(6), self.expr(Kind::Any)),
+            2 => format!(
+                "(Array with: {} with: {})",
+                self.expr(Kind::Any),
+                self.expr(Kind::Any)
+            ),
+            3 => format!(
+                "(Array new: {} withAll: {})",
+                self.c.pick(6),
+                self.expr(Kind::Any)
+            ),
             4 => {
                 let p = self.fresh_param();
                 let body = self.scoped(&p, Kind::Any);
@@ -261,10 +514,24 @@ impl<'c> Gen<'c> {
                 format!("({} {op} [:{p} | {body}])", self.expr(Kind::Coll))
             }
             5 => format!("({} , {})", self.expr(Kind::Coll), self.expr(Kind::Coll)),
-            6 => format!("(Vector new add: {}; add: {}; yourself)", self.expr(Kind::Any), self.expr(Kind::Any)),
+            6 => format!(
+                "(Vector new add: {}; add: {}; yourself)",
+                self.expr(Kind::Any),
+                self.expr(Kind::Any)
+            ),
             7 => format!("(Set withAll: {})", self.expr(Kind::Coll)),
-            8 => format!("(Dictionary new at: {} put: {}; at: {} put: {}; yourself)", self.expr(Kind::Any), self.expr(Kind::Any), self.expr(Kind::Any), self.expr(Kind::Any)),
-            _ => format!("({} {})", self.expr(Kind::Coll), self.one(&["reversed", "asArray", "copy", "sorted", "asSet", "keys", "values"])),
+            8 => format!(
+                "(Dictionary new at: {} put: {}; at: {} put: {}; yourself)",
+                self.expr(Kind::Any),
+                self.expr(Kind::Any),
+                self.expr(Kind::Any),
+                self.expr(Kind::Any)
+            ),
+            _ => format!(
+                "({} {})",
+                self.expr(Kind::Coll),
+                self.one(&["reversed", "asArray", "copy", "sorted", "asSet", "keys", "values"])
+            ),
         }
     }
 
@@ -276,30 +543,69 @@ impl<'c> Gen<'c> {
             3 => self.expr(Kind::Coll),
             4 => self.expr(Kind::Num),
             5 => format!("({} {})", self.expr(Kind::Any), self.one(UNARY)),
-            6 => format!("({} {} {})", self.expr(Kind::Any), self.one(BINARY), self.expr(Kind::Any)),
-            7 => format!("({} {} {})", self.expr(Kind::Any), self.one(KEYWORD1), self.expr(Kind::Any)),
+            6 => format!(
+                "({} {} {})",
+                self.expr(Kind::Any),
+                self.one(BINARY),
+                self.expr(Kind::Any)
+            ),
+            7 => format!(
+                "({} {} {})",
+                self.expr(Kind::Any),
+                self.one(KEYWORD1),
+                self.expr(Kind::Any)
+            ),
             8 => {
                 let sel = self.one(KEYWORD2);
                 let mut parts = sel.split_inclusive(':');
-                let (k1, k2) = (parts.next().unwrap_or("at:"), parts.next().unwrap_or("put:"));
-                format!("({} {k1} {} {k2} {})", self.expr(Kind::Any), self.expr(Kind::Any), self.expr(Kind::Any))
+                let (k1, k2) = (
+                    parts.next().unwrap_or("at:"),
+                    parts.next().unwrap_or("put:"),
+                );
+                format!(
+                    "({} {k1} {} {k2} {})",
+                    self.expr(Kind::Any),
+                    self.expr(Kind::Any),
+                    self.expr(Kind::Any)
+                )
             }
             9 => self.block_value(),
-            10 => format!("({} ifTrue: [{}] ifFalse: [{}])", self.condition(), self.expr(Kind::Any), self.expr(Kind::Any)),
-            11 => format!("({} ifNil: [{}] ifNotNil: [:x | x])", self.expr(Kind::Any), self.expr(Kind::Any)),
+            10 => format!(
+                "({} ifTrue: [{}] ifFalse: [{}])",
+                self.condition(),
+                self.expr(Kind::Any),
+                self.expr(Kind::Any)
+            ),
+            11 => format!(
+                "({} ifNil: [{}] ifNotNil: [:x | x])",
+                self.expr(Kind::Any),
+                self.expr(Kind::Any)
+            ),
             12 => {
                 let (a, b) = (self.fresh_param(), self.fresh_param());
                 self.params.push(a.clone());
                 let body = self.scoped(&b, Kind::Any);
                 self.params.pop();
-                format!("({} inject: {} into: [:{a} :{b} | {body}])", self.expr(Kind::Coll), self.expr(Kind::Any))
+                format!(
+                    "({} inject: {} into: [:{a} :{b} | {body}])",
+                    self.expr(Kind::Coll),
+                    self.expr(Kind::Any)
+                )
             }
             13 => {
                 let p = self.fresh_param();
                 let body = self.scoped(&p, Kind::Any);
-                format!("({} detect: [:{p} | {body}] ifNone: [{}])", self.expr(Kind::Coll), self.leaf(Kind::Any))
+                format!(
+                    "({} detect: [:{p} | {body}] ifNone: [{}])",
+                    self.expr(Kind::Coll),
+                    self.leaf(Kind::Any)
+                )
             }
-            14 => format!("({} -> {}) value", self.expr(Kind::Any), self.expr(Kind::Any)),
+            14 => format!(
+                "({} -> {}) value",
+                self.expr(Kind::Any),
+                self.expr(Kind::Any)
+            ),
             _ => {
                 let v = self.target();
                 format!("({v} := {})", self.expr(Kind::Any))
@@ -340,7 +646,11 @@ impl<'c> Gen<'c> {
                 self.params.push(a.clone());
                 let body = self.scoped(&b, Kind::Any);
                 self.params.pop();
-                format!("([:{a} :{b} | {body}] value: {} value: {})", self.expr(Kind::Any), self.expr(Kind::Any))
+                format!(
+                    "([:{a} :{b} | {body}] value: {} value: {})",
+                    self.expr(Kind::Any),
+                    self.expr(Kind::Any)
+                )
             }
         }
     }
@@ -365,12 +675,20 @@ impl<'c> Gen<'c> {
                 format!("1 to: {} do: [:{p} | {body}]", self.small())
             }
             4 => format!("{} timesRepeat: [{}]", self.small(), self.body()),
-            5 => format!("{} ifTrue: [{}] ifFalse: [{}]", self.condition(), self.body(), self.body()),
+            5 => format!(
+                "{} ifTrue: [{}] ifFalse: [{}]",
+                self.condition(),
+                self.body(),
+                self.body()
+            ),
             _ => {
                 // A while loop, bounded by a counter of its own.
                 let k = self.fresh_counter();
                 let n = self.small();
-                format!("{k} := 0. [{k} < {n}] whileTrue: [{k} := {k} + 1. {}]", self.body())
+                format!(
+                    "{k} := 0. [{k} < {n}] whileTrue: [{k} := {k} + 1. {}]",
+                    self.body()
+                )
             }
         }
     }
@@ -429,11 +747,20 @@ impl<'c> Gen<'c> {
         let last = self.leaf(Kind::Any);
         body.push(last);
         let mut text = String::new();
-        let declared: Vec<&str> = self.temps.iter().chain(&self.counters).map(|s| s.as_str()).collect();
+        let declared: Vec<&str> = self
+            .temps
+            .iter()
+            .chain(&self.counters)
+            .map(|s| s.as_str())
+            .collect();
         if !declared.is_empty() {
             text.push_str(&format!("| {} |\n", declared.join(" ")));
         }
         text.push_str(&body.join(".\n"));
-        Program { text, pollutes: self.pollutes, compile_error_ok: self.compile_error_ok }
+        Program {
+            text,
+            pollutes: self.pollutes,
+            compile_error_ok: self.compile_error_ok,
+        }
     }
 }

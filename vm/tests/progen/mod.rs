@@ -137,7 +137,9 @@ impl Features {
     /// Every feature except those in [`PENDING_FIXES`], unless `CAIRN_PROGEN_FEATURES`
     /// says otherwise (`all`, `default`, or feature names separated by commas).
     pub fn default_set() -> Features {
-        let base = PENDING_FIXES.iter().fold(Features::all(), |s, &f| s.without(f));
+        let base = PENDING_FIXES
+            .iter()
+            .fold(Features::all(), |s, &f| s.without(f));
         match std::env::var("CAIRN_PROGEN_FEATURES") {
             Ok(v) if v.trim() == "all" => Features::all(),
             Ok(v) if !v.trim().is_empty() && v.trim() != "default" => v

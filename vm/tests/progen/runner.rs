@@ -35,7 +35,11 @@ pub struct Bug {
 
 impl std::fmt::Display for Bug {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}\n--- program ---\n{}\n---------------", self.what, self.program)
+        write!(
+            f,
+            "{}\n--- program ---\n{}\n---------------",
+            self.what, self.program
+        )
     }
 }
 
@@ -53,10 +57,13 @@ pub struct Tally {
 pub fn classes_dir() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     // From the cairn-vm crate (vm/) or the fuzz crate (vm/fuzz/).
-    [here.join("tests/progen/classes"), here.join("../tests/progen/classes")]
-        .into_iter()
-        .find(|d| d.join("ProgenShape.som").is_file())
-        .expect("vm/tests/progen/classes is missing")
+    [
+        here.join("tests/progen/classes"),
+        here.join("../tests/progen/classes"),
+    ]
+    .into_iter()
+    .find(|d| d.join("ProgenShape.som").is_file())
+    .expect("vm/tests/progen/classes is missing")
 }
 
 /// Runs programs in one VM, booting a fresh one when a run may have left state behind
@@ -111,10 +118,16 @@ impl Runner {
 
     /// Runs the heap verifier on the current VM (if any).
     pub fn verify(&mut self, program: &str) -> Result<(), Bug> {
-        let Some(vm) = self.vm.as_mut() else { return Ok(()) };
+        let Some(vm) = self.vm.as_mut() else {
+            return Ok(());
+        };
         vm.verify_heap().map_err(|v| Bug {
             program: program.to_string(),
-            what: format!("heap verifier: {} violation(s):\n  {}", v.len(), v[..v.len().min(10)].join("\n  ")),
+            what: format!(
+                "heap verifier: {} violation(s):\n  {}",
+                v.len(),
+                v[..v.len().min(10)].join("\n  ")
+            ),
         })
     }
 
@@ -135,7 +148,10 @@ impl Runner {
     }
 
     fn run_inner(&mut self, p: &Program) -> Result<Outcome, Bug> {
-        let bug = |what: String| Bug { program: p.text.clone(), what };
+        let bug = |what: String| Bug {
+            program: p.text.clone(),
+            what,
+        };
         if self.keep_history {
             self.vm()?;
             self.history.push(p.clone());
@@ -148,7 +164,9 @@ impl Runner {
         let outcome = match result {
             Ok(s) => {
                 if !residue.is_clean() {
-                    return Err(bug(format!("state left behind by a normal return: {residue:?}")));
+                    return Err(bug(format!(
+                        "state left behind by a normal return: {residue:?}"
+                    )));
                 }
                 self.tally.values += 1;
                 Outcome::Value(s)
@@ -162,7 +180,9 @@ impl Runner {
                 Outcome::OutOfMemory
             }
             Err(VmError::Compile(m)) if !p.compile_error_ok => {
-                return Err(bug(format!("a program within the compiler's limits does not compile: {m}")));
+                return Err(bug(format!(
+                    "a program within the compiler's limits does not compile: {m}"
+                )));
             }
             Err(VmError::Compile(_)) => {
                 self.tally.compile_errors += 1;
