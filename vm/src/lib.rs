@@ -6,6 +6,7 @@
 //! sends, unwinding) → `prims` (primitives by class).
 
 pub mod bytecode;
+mod checks;
 mod classes;
 pub mod compiler;
 mod interp;
@@ -19,5 +20,6 @@ pub mod syntax;
 pub mod verifier;
 mod vm;
 
+pub use checks::Residue;
 pub use prims::implemented as implemented_primitives;
 pub use vm::{Vm, VmError, VmResult};

@@ -1,0 +1,46 @@
+//! Fuzz target `programs`: the fuzzer's bytes choose every decision of the `progen`
+//! grammar (`vm/tests/progen`, shared with the generative test), so each input is a
+//! well-formed Smalltalk program; it runs in a VM kept across executions (booted again
+//! after a program that may leave state behind, and every 2 000 runs). A Rust panic, a
+//! `VmError::Fatal`, state left after a normal return, a heap verifier violation (every
+//! `CAIRN_FUZZ_VERIFY_EVERY` runs, default 64) or a crash is a finding; the program is
+//! printed before the panic. `CAIRN_PROGEN_FEATURES` selects the features (default: all
+//! but `progen::PENDING_FIXES`).
+#![no_main]
+
+#[path = "../../tests/progen/mod.rs"]
+mod progen;
+
+use std::cell::RefCell;
+
+use libfuzzer_sys::fuzz_target;
+use progen::runner::Runner;
+use progen::{generate, ByteChoices, Features};
+
+thread_local! {
+    static RUNNER: RefCell<Option<(Runner, Features)>> = const { RefCell::new(None) };
+}
+
+fuzz_target!(|data: &[u8]| {
+    RUNNER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let (runner, features) = slot.get_or_insert_with(|| {
+            let mut runner = Runner::new(
+                std::env::var("CAIRN_GC_STRESS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            );
+            runner.max_runs_per_vm = 2000;
+            runner.verify_every = std::env::var("CAIRN_FUZZ_VERIFY_EVERY")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(64);
+            (runner, Features::default_set())
+        });
+        let program = generate(&mut ByteChoices::new(data), *features, 6);
+        if let Err(bug) = runner.run(&program) {
+            panic!("{bug}");
+        }
+    });
+});

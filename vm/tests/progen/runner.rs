@@ -1,0 +1,210 @@
+//! Running generated programs: one long-lived VM (booted again after a run that may have
+//! left state behind), the verdict on each run, and the heap verifier. A [`Bug`] is
+//! anything a Smalltalk program must never cause: a Rust panic, `VmError::Fatal`, state
+//! left on the stacks after a normal return, a heap verifier violation, or a compile
+//! error for a program within the compiler's limits.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use cairn_vm::{Vm, VmError};
+
+use super::Program;
+
+/// What a run ended with, when the VM behaved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The printString of the program's value.
+    Value(String),
+    /// An unhandled error (or `system exit:`) stopped the program with this status.
+    Exit(i32),
+    /// `VmError::OutOfMemory`.
+    OutOfMemory,
+    /// A compile error (only for programs past the compiler's limits).
+    CompileError,
+}
+
+/// A VM misbehaviour, with the program that caused it.
+#[derive(Clone, Debug)]
+pub struct Bug {
+    /// The program (empty when found between programs, e.g. by the verifier at boot).
+    pub program: String,
+    /// What went wrong.
+    pub what: String,
+}
+
+impl std::fmt::Display for Bug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}\n--- program ---\n{}\n---------------",
+            self.what, self.program
+        )
+    }
+}
+
+/// Counts of outcomes, for the summary a test prints.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub values: usize,
+    pub exits: usize,
+    pub out_of_memory: usize,
+    pub compile_errors: usize,
+    pub boots: usize,
+}
+
+/// The directory of the fixture classes generated programs use (`ProgenShape`, ...).
+pub fn classes_dir() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // From the cairn-vm crate (vm/) or the fuzz crate (vm/fuzz/).
+    [
+        here.join("tests/progen/classes"),
+        here.join("../tests/progen/classes"),
+    ]
+    .into_iter()
+    .find(|d| d.join("ProgenShape.som").is_file())
+    .expect("vm/tests/progen/classes is missing")
+}
+
+/// Runs programs in one VM, booting a fresh one when a run may have left state behind
+/// or after `max_runs_per_vm` runs (every `eval` installs methods that are never freed).
+pub struct Runner {
+    vm: Option<Vm>,
+    class_path: Vec<PathBuf>,
+    gc_stress: u32,
+    runs_since_boot: usize,
+    /// Runs before a fresh VM is booted anyway.
+    pub max_runs_per_vm: usize,
+    /// Verify the heap after every this many runs (and before dropping a VM); 0 = never.
+    pub verify_every: usize,
+    pub tally: Tally,
+    /// Keep the programs run since the last boot in [`Runner::history`] (to replay a bug
+    /// that needs earlier programs).
+    pub keep_history: bool,
+    /// The programs run in the current VM, oldest first, when `keep_history` is set.
+    pub history: Vec<Program>,
+}
+
+impl Runner {
+    /// A runner whose VMs collect every `gc_stress` allocations (0: normal collection).
+    pub fn new(gc_stress: u32) -> Runner {
+        Runner {
+            vm: None,
+            class_path: vec![classes_dir()],
+            gc_stress,
+            runs_since_boot: 0,
+            max_runs_per_vm: 500,
+            verify_every: 1,
+            tally: Tally::default(),
+            keep_history: false,
+            history: Vec::new(),
+        }
+    }
+
+    fn vm(&mut self) -> Result<&mut Vm, Bug> {
+        if self.vm.is_none() {
+            let mut vm = Vm::new(self.class_path.clone()).map_err(|e| Bug {
+                program: String::new(),
+                what: format!("the VM does not boot: {e}"),
+            })?;
+            vm.set_gc_stress(self.gc_stress);
+            self.vm = Some(vm);
+            self.runs_since_boot = 0;
+            self.tally.boots += 1;
+            self.history.clear();
+        }
+        Ok(self.vm.as_mut().expect("booted"))
+    }
+
+    /// Runs the heap verifier on the current VM (if any).
+    pub fn verify(&mut self, program: &str) -> Result<(), Bug> {
+        let Some(vm) = self.vm.as_mut() else {
+            return Ok(());
+        };
+        vm.verify_heap().map_err(|v| Bug {
+            program: program.to_string(),
+            what: format!(
+                "heap verifier: {} violation(s):\n  {}",
+                v.len(),
+                v[..v.len().min(10)].join("\n  ")
+            ),
+        })
+    }
+
+    /// Drops the current VM after verifying its heap.
+    pub fn retire(&mut self, program: &str) -> Result<(), Bug> {
+        let r = self.verify(program);
+        self.vm = None;
+        r
+    }
+
+    /// Runs `p`; answers how it ended, or the bug it revealed (the VM is then dropped).
+    pub fn run(&mut self, p: &Program) -> Result<Outcome, Bug> {
+        let r = self.run_inner(p);
+        if r.is_err() {
+            self.vm = None;
+        }
+        r
+    }
+
+    fn run_inner(&mut self, p: &Program) -> Result<Outcome, Bug> {
+        let bug = |what: String| Bug {
+            program: p.text.clone(),
+            what,
+        };
+        if self.keep_history {
+            self.vm()?;
+            self.history.push(p.clone());
+        }
+        let vm = self.vm()?;
+        let result = catch_unwind(AssertUnwindSafe(|| vm.eval(&p.text)))
+            .map_err(|_| bug("a Rust panic escaped Vm::eval".into()))?;
+        let residue = vm.residue();
+        self.runs_since_boot += 1;
+        let outcome = match result {
+            Ok(s) => {
+                if !residue.is_clean() {
+                    return Err(bug(format!(
+                        "state left behind by a normal return: {residue:?}"
+                    )));
+                }
+                self.tally.values += 1;
+                Outcome::Value(s)
+            }
+            Err(VmError::Exit(n)) => {
+                self.tally.exits += 1;
+                Outcome::Exit(n)
+            }
+            Err(VmError::OutOfMemory) => {
+                self.tally.out_of_memory += 1;
+                Outcome::OutOfMemory
+            }
+            Err(VmError::Compile(m)) if !p.compile_error_ok => {
+                return Err(bug(format!(
+                    "a program within the compiler's limits does not compile: {m}"
+                )));
+            }
+            Err(VmError::Compile(_)) => {
+                self.tally.compile_errors += 1;
+                Outcome::CompileError
+            }
+            Err(VmError::Fatal(m)) => return Err(bug(format!("VmError::Fatal: {m}"))),
+        };
+        if self.verify_every != 0 && self.runs_since_boot.is_multiple_of(self.verify_every) {
+            self.verify(&p.text)?;
+        }
+        // An interrupted program leaves its frames: drop them (the VM must then be as
+        // clean as after a normal return). A polluting one changes shared state.
+        if !residue.is_clean() {
+            let vm = self.vm.as_mut().expect("booted");
+            vm.abandon_run();
+            if !vm.residue().is_clean() {
+                self.retire(&p.text)?;
+            }
+        }
+        if p.pollutes || self.runs_since_boot >= self.max_runs_per_vm {
+            self.retire(&p.text)?;
+        }
+        Ok(outcome)
+    }
+}
