@@ -39,12 +39,6 @@ impl Vm {
             .map_err(|vs| vs.iter().map(|v| v.to_string()).collect())
     }
 
-    /// Switches GC stress on (collect every `n` slow-path allocations) or off (`0`), as
-    /// `CAIRN_GC_STRESS=n` does at boot.
-    pub fn set_gc_stress(&mut self, n: u32) {
-        self.heap.set_stress_interval(n);
-    }
-
     /// What the last run left on the stacks.
     pub fn residue(&self) -> Residue {
         Residue {
@@ -68,7 +62,7 @@ impl Vm {
         self.s.unwinds.clear();
         self.s.unwind_values.clear();
         self.s.scratch.clear();
-        self.frame_limit = crate::state::SOFT_FRAME_LIMIT;
+        self.limits = crate::interp::frames::StackLimits::default();
     }
 
     /// Number of compiled methods and blocks installed (each `eval` adds its own; they

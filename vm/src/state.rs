@@ -20,8 +20,15 @@ pub const STACK_SLOTS: usize = 1 << 23;
 pub const INITIAL_STACK_SLOTS: usize = 1 << 14;
 /// Frames allowed before `StackOverflow` is signalled.
 pub const SOFT_FRAME_LIMIT: usize = 100_000;
-/// Frames allowed while a `StackOverflow` is being handled (the reserve zone).
-pub const HARD_FRAME_LIMIT: usize = SOFT_FRAME_LIMIT + 5_000;
+/// How many `StackOverflow`s may be in progress at once (a handler that overflows
+/// again, and so on); each one grants a reserve zone to run its handler in.
+pub const MAX_NESTED_OVERFLOWS: usize = 8;
+/// Frames each reserve zone adds.
+pub const OVERFLOW_RESERVE_FRAMES: usize = 5_000;
+/// Stack slots each reserve zone adds.
+pub const OVERFLOW_RESERVE_SLOTS: usize = 1 << 18;
+/// Slots allowed before `StackOverflow` is signalled: the rest is the reserve zones.
+pub const SOFT_STACK_SLOTS: usize = STACK_SLOTS - MAX_NESTED_OVERFLOWS * OVERFLOW_RESERVE_SLOTS;
 
 /// Objects the VM names directly.
 #[derive(Clone, Copy)]

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use cairn_gc::{ClassIndex, Heap, HeapConfig, Oop};
 
-use crate::state::{Known, Specials, State, INITIAL_STACK_SLOTS, SOFT_FRAME_LIMIT};
+use crate::interp::frames::StackLimits;
+use crate::state::{Known, Specials, State, INITIAL_STACK_SLOTS};
 
 /// Why the VM stopped running Smalltalk.
 #[derive(Debug)]
@@ -58,7 +59,8 @@ pub struct Vm {
     /// Classes being loaded (cycle detection) and names known to be absent.
     pub(crate) loading: Vec<String>,
     pub(crate) absent: rustc_hash::FxHashSet<String>,
-    pub(crate) frame_limit: usize,
+    /// Where the next `StackOverflow` is signalled (frames and slots).
+    pub(crate) limits: StackLimits,
     pub(crate) interrupt: Arc<AtomicU32>,
     pub(crate) start: Instant,
     pub(crate) next_class_index: u32,
@@ -113,7 +115,7 @@ impl Vm {
             class_path,
             loading: Vec::new(),
             absent: Default::default(),
-            frame_limit: SOFT_FRAME_LIMIT,
+            limits: StackLimits::default(),
             interrupt: Arc::new(AtomicU32::new(0)),
             start: Instant::now(),
             next_class_index,

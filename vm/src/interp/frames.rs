@@ -10,7 +10,10 @@
 use cairn_gc::Oop;
 
 use crate::methods::MethodInfo;
-use crate::state::{HARD_FRAME_LIMIT, SOFT_FRAME_LIMIT, STACK_SLOTS};
+use crate::state::{
+    MAX_NESTED_OVERFLOWS, OVERFLOW_RESERVE_FRAMES, OVERFLOW_RESERVE_SLOTS, SOFT_FRAME_LIMIT,
+    SOFT_STACK_SLOTS, STACK_SLOTS,
+};
 use crate::vm::{Vm, VmError, VmResult};
 
 /// Frame flags.
@@ -116,7 +119,7 @@ impl Vm {
     /// else [`Vm::make_room`].
     #[inline(always)]
     fn ensure_room(&mut self, need: usize) -> VmResult<Option<Pushed>> {
-        if self.s.frames.len() >= self.frame_limit || need >= self.s.stack.len() {
+        if self.s.frames.len() >= self.limits.frames || need >= self.s.stack.len() {
             return self.make_room(need);
         }
         Ok(None)
@@ -150,22 +153,24 @@ impl Vm {
     }
 
     /// Grows the slot stack for a frame reaching slot `need`, or reports an overflow
-    /// (too many frames or slots): `Some(Overflow)` the first time, an error when the
-    /// reserve zone is exhausted too.
+    /// (too many frames or slots): `Some(Overflow)`, after granting a reserve zone in
+    /// which the `StackOverflow` handler runs. A handler that overflows again gets the
+    /// next zone, up to [`MAX_NESTED_OVERFLOWS`]; only past that is it an error.
     #[cold]
     fn make_room(&mut self, need: usize) -> VmResult<Option<Pushed>> {
-        if self.s.frames.len() < self.frame_limit && need < STACK_SLOTS {
-            let len = (need * 2).max(self.s.stack.len() * 2).min(STACK_SLOTS);
+        if self.s.frames.len() < self.limits.frames && need < self.limits.slots {
+            let len = (need * 2)
+                .max(self.s.stack.len() * 2)
+                .min(self.limits.slots);
             self.s.stack.resize(len, Oop::small_int(0));
             return Ok(None);
         }
-        if self.frame_limit == SOFT_FRAME_LIMIT {
-            self.frame_limit = HARD_FRAME_LIMIT;
+        if self.limits.grant_reserve(self.s.frames.len(), need) {
             return Ok(Some(Pushed::Overflow));
         }
-        Err(VmError::Fatal(
-            "stack overflow while handling a stack overflow".into(),
-        ))
+        Err(VmError::Fatal(format!(
+            "stack overflow while handling {MAX_NESTED_OVERFLOWS} nested stack overflows"
+        )))
     }
 
     /// The closure of a block frame.
@@ -186,5 +191,64 @@ impl Vm {
             }
         }
         None
+    }
+}
+
+/// Where the next `StackOverflow` is signalled. Normally at [`SOFT_FRAME_LIMIT`] frames
+/// or [`SOFT_STACK_SLOTS`] slots; each overflow in progress adds a reserve zone above
+/// the point where it happened, so its handler (and a handler of an overflow inside that
+/// handler, up to [`MAX_NESTED_OVERFLOWS`]) has room to run. Back to the defaults when
+/// an unwind leaves the stack below half the soft frame limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StackLimits {
+    /// Frames allowed.
+    pub(crate) frames: usize,
+    /// Stack slots allowed.
+    pub(crate) slots: usize,
+    /// Reserve zones granted (overflows in progress).
+    overflows: usize,
+}
+
+impl Default for StackLimits {
+    fn default() -> Self {
+        StackLimits {
+            frames: SOFT_FRAME_LIMIT,
+            slots: SOFT_STACK_SLOTS,
+            overflows: 0,
+        }
+    }
+}
+
+impl StackLimits {
+    /// Grants the next reserve zone above `frames` frames and slot `need`; false when
+    /// every zone is in use.
+    fn grant_reserve(&mut self, frames: usize, need: usize) -> bool {
+        if self.overflows == MAX_NESTED_OVERFLOWS {
+            return false;
+        }
+        self.overflows += 1;
+        self.frames = self.frames.max(frames) + OVERFLOW_RESERVE_FRAMES;
+        self.slots = (self.slots.max(need) + OVERFLOW_RESERVE_SLOTS).min(STACK_SLOTS);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_overflow_grants_one_zone_until_the_last() {
+        let mut l = StackLimits::default();
+        for k in 1..=MAX_NESTED_OVERFLOWS {
+            assert!(l.grant_reserve(l.frames, l.slots));
+            assert_eq!(l.frames, SOFT_FRAME_LIMIT + k * OVERFLOW_RESERVE_FRAMES);
+            assert!(l.slots <= STACK_SLOTS);
+        }
+        assert_eq!(
+            l.slots, STACK_SLOTS,
+            "the zones use up exactly the slot stack"
+        );
+        assert!(!l.grant_reserve(l.frames, l.slots));
     }
 }

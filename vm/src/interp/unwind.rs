@@ -11,6 +11,7 @@
 
 use cairn_gc::{ClassIndex, Oop};
 
+use crate::interp::frames::StackLimits;
 use crate::methods::{mark, PROTECTED_PC};
 use crate::state::{Unwind, UnwindAction, SOFT_FRAME_LIMIT};
 use crate::vm::{Vm, VmError, VmResult};
@@ -79,11 +80,15 @@ impl Vm {
                     continue;
                 }
                 self.push(block);
+                // An overflow here has just granted a reserve zone: run the block in it.
                 return match self.push_block_frame(0, flags::UNWIND_CONT)? {
                     Pushed::Ok => Ok(()),
-                    Pushed::Overflow => {
-                        Err(VmError::Fatal("stack overflow while unwinding".into()))
-                    }
+                    Pushed::Overflow => match self.push_block_frame(0, flags::UNWIND_CONT)? {
+                        Pushed::Ok => Ok(()),
+                        Pushed::Overflow => {
+                            Err(VmError::Fatal("stack overflow while unwinding".into()))
+                        }
+                    },
                 };
             }
             if top.flags & flags::UNWIND_CONT != 0 {
@@ -100,7 +105,7 @@ impl Vm {
         let rec = self.s.unwinds.pop().expect("pending unwind");
         let value = self.s.unwind_values.pop().expect("unwind value");
         if self.s.frames.len() < SOFT_FRAME_LIMIT / 2 {
-            self.frame_limit = SOFT_FRAME_LIMIT;
+            self.limits = StackLimits::default();
         }
         match rec.action {
             UnwindAction::Return => self.return_value(value),
@@ -214,9 +219,13 @@ impl Vm {
                 return self.send_selector(sel, 1);
             }
         };
+        // An overflow here has just granted a reserve zone: run the handler in it.
         match self.push_block_frame(argc, flags::HANDLER_BLOCK)? {
             Pushed::Ok => Ok(()),
-            Pushed::Overflow => Err(VmError::Fatal("stack overflow while signalling".into())),
+            Pushed::Overflow => match self.push_block_frame(argc, flags::HANDLER_BLOCK)? {
+                Pushed::Ok => Ok(()),
+                Pushed::Overflow => Err(VmError::Fatal("stack overflow while signalling".into())),
+            },
         }
     }
 

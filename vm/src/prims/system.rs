@@ -42,6 +42,11 @@ fn global_put(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     if !vm.is_symbol(name) {
         return Ok(Prim::Fail(Fail::Primitive));
     }
+    // The classes the engine names are not rebindable, as they are not shadowable
+    // (primitives.md): a failure path that sends to a rebound `Error` would recurse.
+    if crate::loader::CORE_CLASSES.contains(&vm.text_of(name).as_str()) {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
     let id = vm.symbol_id_of(name);
     vm.set_global(id, value);
     Ok(Prim::Value(value))

@@ -385,7 +385,8 @@ fn foreign(g: &mut Gen) -> String {
         1 => {
             // Any method of the class, picked by position.
             let k = g.c.pick(200);
-            format!("{v} := {class} methods. {v} := ({v} at: {k} \\\\ {v} size + 1) invokeOn: {r} with: {args}")
+            // Except the loops that run for ever by design on any block (`repeat`).
+            format!("{v} := {class} methods. {v} := {v} at: {k} \\\\ {v} size + 1. ({v} signature == #repeat) ifFalse: [{v} := {v} invokeOn: {r} with: {args}]")
         }
         _ => format!("{v} := (({class} methods detect: [:m | m signature == #{sel}] ifNone: [nil]) {}) ", g.one(&["signature", "holder", "printString", "invokeOn: nil with: #()"])),
     }
@@ -478,7 +479,9 @@ fn nested_overflow(g: &mut Gen) -> String {
     match g.c.pick(3) {
         0 => format!("{v} := [ProgenShape new forever: 0] on: StackOverflow do: [:e | ProgenShape new forever: 0]"),
         1 => format!("{v} := [ProgenShape new forever: 0] on: StackOverflow do: [:e | [ProgenShape new forever: 0] on: StackOverflow do: [:e2 | e2 return: 1]]"),
-        _ => format!("{v} := [ProgenShape new forever: 0] on: StackOverflow do: [:e | e retryUsing: [ProgenShape new forever: 0]]"),
+        // Retrying with the same overflowing block would loop for ever by design (the
+        // handler stays active for the replacement block): retry with one that ends.
+        _ => format!("{v} := [ProgenShape new forever: 0] on: StackOverflow do: [:e | e retryUsing: [ProgenShape new recurse: 20]]"),
     }
 }
 

@@ -103,23 +103,13 @@ impl Feature {
 // ---------------------------------------------------------------------------------------
 // PENDING FIXES — the one switch list.
 //
-// Features that still crash, panic or hang the VM on this branch because the runtime
-// fixes of issue 9 (primitive argument decoding, become: soundness, compiler limits and
-// block arity) are not merged yet. `Features::default_set()` leaves them out, so
-// `cargo test --workspace` stays green; the fuzz target uses the same set. Once the fixes
-// are merged, delete the entries here (ideally leaving the list empty) and run
-// `cargo test -p cairn-vm --test generated_programs` and the fuzz target.
-// `CAIRN_PROGEN_FEATURES=all` (or a comma-separated list) overrides the set at run time.
+// Features left out of `Features::default_set()` (and so of `cargo test --workspace`
+// and the fuzz target) because they still crash, panic or hang the VM. Empty since the
+// runtime fixes of issue 9 landed: a feature goes here only with a pending reproducer
+// under tests/smalltalk/pending/. `CAIRN_PROGEN_FEATURES=all` (or a comma-separated
+// list) overrides the set at run time.
 // ---------------------------------------------------------------------------------------
-pub const PENDING_FIXES: &[Feature] = &[
-    Feature::ForeignPrimitives,
-    Feature::Become,
-    Feature::BlockArity,
-    Feature::CompilerLimits,
-    Feature::NestedOverflow,
-    Feature::KernelRebinding,
-    Feature::InstVarWrites,
-];
+pub const PENDING_FIXES: &[Feature] = &[];
 
 /// A set of features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
