@@ -12,6 +12,12 @@ use cairn_gc::{ClassIndex, Heap, HeapConfig, Oop};
 
 use crate::state::{Known, Specials, State, INITIAL_STACK_SLOTS, SOFT_FRAME_LIMIT};
 
+/// The memory budget of a VM made by [`Vm::new`]: 1 GiB.
+pub const DEFAULT_MAX_HEAP: usize = 1 << 30;
+
+/// Smallest `--max-heap` the VM boots and runs small programs with.
+pub const MIN_MAX_HEAP: usize = 8 << 20;
+
 /// Why the VM stopped running Smalltalk.
 #[derive(Debug)]
 pub enum VmError {
@@ -30,7 +36,10 @@ impl fmt::Display for VmError {
         match self {
             VmError::Exit(n) => write!(f, "exit {n}"),
             VmError::Compile(m) => write!(f, "{m}"),
-            VmError::OutOfMemory => write!(f, "out of memory"),
+            VmError::OutOfMemory => write!(
+                f,
+                "OutOfMemory: out of memory, with no memory left to signal it"
+            ),
             VmError::Fatal(m) => write!(f, "fatal: {m}"),
         }
     }
@@ -75,11 +84,18 @@ pub struct Vm {
 
 impl Vm {
     /// A VM with the given class path (searched before the embedded kernel), booted:
-    /// the core kernel classes are loaded.
+    /// the core kernel classes are loaded. Its memory budget is [`DEFAULT_MAX_HEAP`].
     pub fn new(class_path: Vec<PathBuf>) -> VmResult<Vm> {
-        let config = HeapConfig::default().with_env();
+        Vm::with_max_heap(class_path, DEFAULT_MAX_HEAP)
+    }
+
+    /// A VM whose heap and growing Rust-side tables stay under `max_heap_bytes`
+    /// (`--max-heap`, `CAIRN_MAX_HEAP`; docs/design/gc.md, "The memory budget"): past
+    /// it the program gets `OutOfMemory`.
+    pub fn with_max_heap(class_path: Vec<PathBuf>, max_heap_bytes: usize) -> VmResult<Vm> {
+        let config = HeapConfig::default().with_max_heap(max_heap_bytes);
         let heap = Heap::new(config)
-            .map_err(|e| VmError::Fatal(format!("cannot create the heap: {e:?}")))?;
+            .map_err(|e| VmError::Fatal(format!("cannot create the heap: {e}")))?;
         let zero = Oop::small_int(0);
         let next_class_index = heap.class_table_len().max(ClassIndex::FIRST_FREE.index()) as u32;
         let mut vm = Vm {
@@ -89,9 +105,7 @@ impl Vm {
                 sp: 0,
                 frames: Vec::with_capacity(1024),
                 next_serial: 1,
-                symbol_names: Vec::new(),
-                symbol_ids: FxHashMap::default(),
-                symbol_oops: Vec::new(),
+                symbols: Default::default(),
                 global_values: Vec::new(),
                 global_bound: Vec::new(),
                 global_slot: Vec::new(),
@@ -127,8 +141,10 @@ impl Vm {
         Ok(vm)
     }
 
-    /// Binds (or rebinds) global `name`.
+    /// Binds (or rebinds) global `name`; its symbol becomes pinned (global slots are
+    /// indexed by symbol id and never freed).
     pub(crate) fn set_global(&mut self, id: u32, value: Oop) {
+        self.s.symbols.pin(id);
         let slot = self.s.global_slot[id as usize];
         if slot == u32::MAX {
             self.s.global_slot[id as usize] = self.s.global_values.len() as u32;
@@ -258,7 +274,7 @@ mod tests {
 
     /// The symbol table and the method dictionaries, in their iteration order.
     fn table_orders(vm: &Vm) -> (Vec<u32>, Vec<Vec<u32>>) {
-        let symbols = vm.s.symbol_ids.values().copied().collect();
+        let symbols = vm.s.symbols.ids().collect();
         let methods =
             vm.s.classes
                 .iter()
