@@ -191,11 +191,13 @@ impl Heap {
     }
 
     /// Runs a full collection when old space (with the VM's external bytes) has grown
-    /// past its threshold, compacting when the footprint is over the limit (the VM's
-    /// tables grew, grace ended, or the release-build recovery of a broken
-    /// tenure-reserve invariant mapped past the maximum).
+    /// past its threshold, compacting when the footprint is over the maximum (the VM's
+    /// tables grew into the headroom and past it, or the release-build recovery of a
+    /// broken tenure-reserve invariant mapped past the maximum). Between the limit and
+    /// the maximum, the threshold decides: compacting at every allocation there would
+    /// thrash.
     pub(crate) fn collect_if_needed(&mut self, roots: &mut dyn RootSet) {
-        if self.footprint() > self.limit() {
+        if self.footprint() > self.config.max_heap_bytes {
             self.full_collect(roots, true);
         } else if self.old.used() + self.old.large_bytes() + self.external > self.next_full_at {
             self.full_collect(roots, false);

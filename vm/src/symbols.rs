@@ -29,12 +29,13 @@ use rustc_hash::FxHashMap;
 
 use cairn_gc::Oop;
 
-/// Rough malloc cost of a heap block holding `n` bytes (header and rounding).
+/// Malloc cost of a heap block holding `n` bytes: glibc's 8-byte header, 16-byte
+/// rounding and 32-byte minimum.
 fn block_bytes(n: usize) -> usize {
     if n == 0 {
         0
     } else {
-        (n + 8).div_ceil(16) * 16
+        ((n + 8).div_ceil(16) * 16).max(32)
     }
 }
 
@@ -190,10 +191,13 @@ impl SymbolTable {
     pub fn external_bytes(&self) -> usize {
         use std::mem::size_of;
         let per_id = size_of::<Box<str>>() + size_of::<Oop>() + size_of::<bool>();
+        // The map's buckets: a power of two holding its capacity at 7/8 load, each an
+        // entry and a control byte.
+        let buckets = (self.ids.capacity() * 8 / 7).next_power_of_two();
         let per_entry = size_of::<(Box<str>, u32)>() + 1;
         self.names.capacity().max(self.oops.capacity()) * per_id
             + self.free.capacity() * size_of::<u32>()
-            + self.ids.capacity() * per_entry
+            + buckets * per_entry
             + self.name_bytes
     }
 }
