@@ -285,6 +285,30 @@ mod tests {
     }
 
     #[test]
+    fn unreferenced_symbols_are_collected_and_their_ids_reused() {
+        let mut vm = Vm::new(Vec::new()).expect("boots");
+        let churn = "1 to: 20000 do: [:i | ('t', i printString) asSymbol]. 0";
+        let keep = "system global: #Kept put: ('kept', 1 printString) asSymbol. 0";
+        assert_eq!(vm.eval(keep).expect("runs"), "0");
+        let before = vm.s.symbols.len();
+        for round in 0..3 {
+            vm.heap.set_stress_interval(if round == 1 { 5 } else { 0 });
+            assert_eq!(vm.eval(churn).expect("runs"), "0");
+            vm.heap.full_collect(&mut vm.s, round == 2);
+            assert!(
+                vm.s.symbols.len() < before + 50,
+                "{} symbols after the churn, {before} before",
+                vm.s.symbols.len()
+            );
+        }
+        // Ids are reused: three rounds of 20 000 symbols need the room of about one.
+        assert!(vm.s.symbols.id_limit() < before + 25_000, "{}", vm.s.symbols.id_limit());
+        // A symbol held by a global keeps its identity; a literal is never collected.
+        let same = "((system global: #Kept) == ('kept', 1 printString) asSymbol) & (#t7 == ('t', 7 printString) asSymbol)";
+        assert_eq!(vm.eval(same).expect("runs"), "true");
+    }
+
+    #[test]
     fn lookup_tables_hash_the_same_way_in_every_vm() {
         // A per-process (or per-map) random hash seed would order these differently
         // from one VM to the next and make instruction counts vary between runs.
