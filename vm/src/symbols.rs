@@ -111,12 +111,6 @@ impl SymbolTable {
         self.pinned.get(id as usize).copied().unwrap_or(false)
     }
 
-    /// True when `id` names an interned text (not a free id).
-    pub fn is_live(&self, id: u32) -> bool {
-        self.names.get(id as usize).is_some_and(|n| !n.is_empty())
-            || self.lookup("").is_some_and(|e| e == id)
-    }
-
     /// The name of `id` (empty for a free id).
     #[inline]
     pub fn name(&self, id: u32) -> &str {
