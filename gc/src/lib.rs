@@ -34,6 +34,11 @@
 //!   `unsafe` [`Heap::fetch_unchecked`] and [`Heap::store_unchecked`].
 //! * Every pointer store into a heap object goes through [`Heap::store`] or is followed
 //!   by [`Heap::write_barrier`].
+//! * Oops the VM holds without keeping them alive (its symbol table) are weak roots,
+//!   reported by [`RootSet::visit_weak_roots`]; the VM forgets a slot as soon as a
+//!   collection reports its object dead. Rust-side tables that grow with the program's
+//!   data are reported by [`RootSet::external_bytes`] and count against the maximum
+//!   heap size ([`Heap::footprint`]).
 //! * Nothing aborts: an allocation that does not fit returns [`OutOfMemory`]. A
 //!   collection never needs memory it has not secured before it starts (the tenure
 //!   reserve), so neither the maximum heap size nor the operating system can stop one
