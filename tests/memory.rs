@@ -7,7 +7,7 @@
 //!   collected), and interning keeps identity;
 //! - a linked list, an Array of Strings and a list of symbols growing without bound end
 //!   with `OutOfMemory` (exit 1, a stack trace, no Rust abort), the list under `256M`;
-//! - deep recursion ends with `StackOverflow` in bounded memory;
+//! - deep recursion ends with `StackOverflow` in bounded memory, by frames or by slots;
 //! - a program catches `OutOfMemory`, drops its data and goes on, three times, and
 //!   huge single allocations fail cleanly;
 //! - `--max-heap` and `CAIRN_MAX_HEAP` are read, and bad values are usage errors.
@@ -218,16 +218,28 @@ fn growing_strings_and_symbols_end_with_out_of_memory() {
 
 #[test]
 fn deep_recursion_is_a_stack_overflow_in_bounded_memory() {
+    // Frames of a few slots hit the frame limit; frames of a hundred temporaries hit
+    // the slot limit, a quarter of the budget.
+    let temps: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+    let wide = format!(
+        "Wide = ( run = ( self down: 1 ) down: n = ( | {} | ^(self down: n + 1) + 1 ) )",
+        temps.join(" ")
+    );
     let dir = fixture(
         "deep",
-        &[(
-            "Deep",
-            "Deep = ( run = ( self down: 1 ) down: n = ( | a b c d | ^(self down: n + 1) + 1 ) )",
-        )],
+        &[
+            (
+                "Deep",
+                "Deep = ( run = ( self down: 1 ) down: n = ( | a b c d | ^(self down: n + 1) + 1 ) )",
+            ),
+            ("Wide", &wide),
+        ],
     );
-    let run = run_class(&dir, "Deep", "32M");
-    run.check(1, 32 * MIB);
-    assert!(run.stderr.contains("StackOverflow"), "{}", run.describe());
+    for class in ["Deep", "Wide"] {
+        let run = run_class(&dir, class, "16M");
+        run.check(1, 16 * MIB);
+        assert!(run.stderr.contains("StackOverflow"), "{}", run.describe());
+    }
 }
 
 #[test]

@@ -18,6 +18,15 @@ pub const DEFAULT_MAX_HEAP: usize = 1 << 30;
 /// Smallest `--max-heap` the VM boots and runs small programs with.
 pub const MIN_MAX_HEAP: usize = 8 << 20;
 
+/// The process stack's slot limits under a memory budget: a quarter of it (between
+/// 2^16 slots and `STACK_SLOTS`), of which a sixteenth is the reserve for handling
+/// `StackOverflow`.
+fn stack_slots(max_heap_bytes: usize) -> (usize, usize) {
+    let hard = (max_heap_bytes / 4 / std::mem::size_of::<Oop>())
+        .clamp(1 << 16, crate::state::STACK_SLOTS);
+    (hard - hard / 16, hard)
+}
+
 /// Why the VM stopped running Smalltalk.
 #[derive(Debug)]
 pub enum VmError {
@@ -68,6 +77,8 @@ pub struct Vm {
     pub(crate) loading: Vec<String>,
     pub(crate) absent: rustc_hash::FxHashSet<String>,
     pub(crate) frame_limit: usize,
+    /// Slots the process stack may grow to: (normally, while handling StackOverflow).
+    pub(crate) stack_slots: (usize, usize),
     pub(crate) interrupt: Arc<AtomicU32>,
     pub(crate) start: Instant,
     pub(crate) next_class_index: u32,
@@ -128,6 +139,7 @@ impl Vm {
             loading: Vec::new(),
             absent: Default::default(),
             frame_limit: SOFT_FRAME_LIMIT,
+            stack_slots: stack_slots(max_heap_bytes),
             interrupt: Arc::new(AtomicU32::new(0)),
             start: Instant::now(),
             next_class_index,

@@ -10,7 +10,7 @@
 use cairn_gc::Oop;
 
 use crate::methods::MethodInfo;
-use crate::state::{HARD_FRAME_LIMIT, SOFT_FRAME_LIMIT, STACK_SLOTS};
+use crate::state::{HARD_FRAME_LIMIT, SOFT_FRAME_LIMIT};
 use crate::vm::{Vm, VmError, VmResult};
 
 /// Frame flags.
@@ -153,8 +153,9 @@ impl Vm {
     /// reserve zone is exhausted too.
     #[cold]
     fn make_room(&mut self, need: usize) -> VmResult<Option<Pushed>> {
-        if self.s.frames.len() < self.frame_limit && need < STACK_SLOTS {
-            let len = (need * 2).max(self.s.stack.len() * 2).min(STACK_SLOTS);
+        let slots = self.slot_limit();
+        if self.s.frames.len() < self.frame_limit && need < slots {
+            let len = (need * 2).max(self.s.stack.len() * 2).min(slots);
             self.s.stack.resize(len, Oop::small_int(0));
             return Ok(None);
         }
@@ -165,6 +166,18 @@ impl Vm {
         Err(VmError::Fatal(
             "stack overflow while handling a stack overflow".into(),
         ))
+    }
+
+    /// Most slots the process stack may have now: a quarter of the memory budget (at
+    /// most `STACK_SLOTS`), less a sixteenth kept for handling `StackOverflow` until
+    /// the frame limit is raised to its reserve zone.
+    pub(crate) fn slot_limit(&self) -> usize {
+        let (soft, hard) = self.stack_slots;
+        if self.frame_limit == SOFT_FRAME_LIMIT {
+            soft
+        } else {
+            hard
+        }
     }
 
     /// The closure of a block frame.

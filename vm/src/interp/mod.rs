@@ -81,7 +81,7 @@ impl Vm {
     /// Makes room for `n` more slots above sp (primitives that spread arrays).
     pub(crate) fn reserve_stack(&mut self, n: usize) -> VmResult<()> {
         let need = self.s.sp + n + 8;
-        if need >= crate::state::STACK_SLOTS {
+        if need >= self.slot_limit() {
             return Err(crate::vm::VmError::Fatal(
                 "too many arguments for the stack".into(),
             ));
