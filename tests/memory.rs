@@ -90,6 +90,8 @@ fn fixture(test: &str, classes: &[(&str, &str)]) -> PathBuf {
 
 /// Runs `cairn args...` with `env` set, waits with `wait4` for its peak RSS, and kills
 /// it after [`TIMEOUT`].
+// The child is reaped by `wait4`, which clippy does not see.
+#[allow(clippy::zombie_processes)]
 fn cairn(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Run {
     let out = dir.join("stdout.txt");
     let err = dir.join("stderr.txt");
