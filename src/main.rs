@@ -1,14 +1,16 @@
 //! The `cairn` command: wiring only. `cairn run -cp DIR[:DIR...] Class [args...]` runs a
 //! program SOM-style; `cairn eval 'expression'` prints the value's printString.
 //! Exit status: 0 success, 1 unhandled Smalltalk error or `system exit: 1`,
-//! 2 compile or usage error.
+//! 2 compile or usage error. `--max-heap SIZE` (or `CAIRN_MAX_HEAP`) bounds the memory
+//! of Smalltalk objects and the tables that grow with them.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use cairn_gc::parse_byte_size;
 use cairn_vm::syntax::lexer::{is_ident_char, is_ident_start};
-use cairn_vm::Vm;
+use cairn_vm::{Vm, DEFAULT_MAX_HEAP, MIN_MAX_HEAP};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -22,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run a program: instantiate ClassName and send it `run:` (with the arguments) or `run`.
     Run {
+        #[command(flatten)]
+        memory: Memory,
         /// Class path: directories searched for `Name.som`, separated by ':'.
         #[arg(
             long = "cp",
@@ -38,9 +42,44 @@ enum Command {
     },
     /// Evaluate Smalltalk statements and print the printString of the last value.
     Eval {
+        #[command(flatten)]
+        memory: Memory,
         /// The statements.
         expression: String,
     },
+}
+
+/// Environment variable read when `--max-heap` is not given.
+const MAX_HEAP_ENV: &str = "CAIRN_MAX_HEAP";
+
+#[derive(clap::Args)]
+struct Memory {
+    /// Most memory for Smalltalk objects and the VM tables that grow with them, e.g.
+    /// 256M or 1G (default: $CAIRN_MAX_HEAP, else 1G). Past it the program gets
+    /// OutOfMemory.
+    #[arg(long = "max-heap", value_name = "SIZE", value_parser = parse_byte_size)]
+    max_heap: Option<usize>,
+}
+
+impl Memory {
+    /// The budget: the flag, else the environment variable, else the default; a usage
+    /// error (exit 2) when it is malformed or too small.
+    fn max_heap_bytes(&self) -> Result<usize, i32> {
+        let bytes = match (self.max_heap, std::env::var(MAX_HEAP_ENV)) {
+            (Some(b), _) => b,
+            (None, Ok(text)) => {
+                parse_byte_size(&text).map_err(|e| usage_error(&format!("{MAX_HEAP_ENV}: {e}")))?
+            }
+            (None, Err(_)) => DEFAULT_MAX_HEAP,
+        };
+        if bytes < MIN_MAX_HEAP {
+            return Err(usage_error(&format!(
+                "the maximum heap size must be at least {} MiB",
+                MIN_MAX_HEAP >> 20
+            )));
+        }
+        Ok(bytes)
+    }
 }
 
 fn main() -> ExitCode {
@@ -54,26 +93,46 @@ fn main() -> ExitCode {
     };
     let status = match cli.command {
         Command::Run {
+            memory,
             class_path,
             class,
             args,
-        } => run(class_path, class, args),
-        Command::Eval { expression } => eval(&expression),
+        } => memory
+            .max_heap_bytes()
+            .map_or_else(|s| s, |max| run(max, class_path, class, args)),
+        Command::Eval { memory, expression } => memory
+            .max_heap_bytes()
+            .map_or_else(|s| s, |max| eval(max, &expression)),
     };
     ExitCode::from(status.clamp(0, 255) as u8)
 }
 
 /// SOM spells the class path flag `-cp`; clap reads single-dash flags as short ones, so
-/// `-cp` right after `run` becomes `--cp`. Anywhere else (a program argument) it stays.
+/// `-cp` among `run`'s options (before the class) becomes `--cp`. Anywhere else (a
+/// program argument) it stays.
 fn som_flags(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
     let mut out: Vec<OsString> = Vec::new();
+    let (mut in_options, mut value_next) = (false, false);
     for a in args {
-        let after_run = out.len() == 2 && out[1] == "run";
-        out.push(if after_run && a == "-cp" {
-            "--cp".into()
-        } else {
-            a
-        });
+        if out.len() == 1 && a == "run" {
+            in_options = true;
+        } else if in_options {
+            if value_next {
+                value_next = false;
+            } else if a == "-cp" {
+                out.push("--cp".into());
+                value_next = true;
+                continue;
+            } else if ["--cp", "-c", "--classpath", "--max-heap"]
+                .iter()
+                .any(|f| a == *f)
+            {
+                value_next = true;
+            } else if !a.to_string_lossy().starts_with('-') {
+                in_options = false;
+            }
+        }
+        out.push(a);
     }
     out
 }
@@ -84,7 +143,7 @@ fn usage_error(message: &str) -> i32 {
     2
 }
 
-fn run(class_path: Option<String>, class: String, args: Vec<String>) -> i32 {
+fn run(max_heap: usize, class_path: Option<String>, class: String, args: Vec<String>) -> i32 {
     let mut dirs: Vec<PathBuf> = class_path
         .iter()
         .flat_map(|cp| cp.split(':'))
@@ -113,7 +172,7 @@ fn run(class_path: Option<String>, class: String, args: Vec<String>) -> i32 {
     if !is_class_name(&name) {
         return usage_error(&format!("'{class}' is not a class name or a class file"));
     }
-    let mut vm = match Vm::new(dirs.clone()) {
+    let mut vm = match Vm::with_max_heap(dirs.clone(), max_heap) {
         Ok(vm) => vm,
         Err(e) => {
             eprintln!("{e}");
@@ -166,8 +225,8 @@ fn class_path_text(dirs: &[PathBuf]) -> String {
     names.join(":")
 }
 
-fn eval(expression: &str) -> i32 {
-    let mut vm = match Vm::new(Vec::new()) {
+fn eval(max_heap: usize, expression: &str) -> i32 {
+    let mut vm = match Vm::with_max_heap(Vec::new(), max_heap) {
         Ok(vm) => vm,
         Err(e) => {
             eprintln!("{e}");

@@ -67,6 +67,7 @@ impl Heap {
         if layout.total_bytes > self.max_young_bytes {
             return self.alloc_old_layout(roots, class, &layout);
         }
+        self.refresh_external(roots);
         if self.config.stress_interval != 0 {
             self.stress_countdown = self.stress_countdown.saturating_sub(1);
             if self.stress_countdown == 0 {
@@ -74,10 +75,12 @@ impl Heap {
                 self.stress_collect(roots);
             }
         }
+        let fulls = self.stats.full_collections;
         let bytes = layout.total_bytes;
         if self.eden_limit - self.ptrs.cursor < bytes {
             self.scavenge(roots);
             self.collect_if_needed(roots);
+            self.check_exhausted(fulls, bytes)?;
             if self.eden_limit - self.ptrs.cursor < bytes {
                 // Eden's limit is down because the tenure reserve is short: the heap is
                 // near its maximum size. Old space may still have room; if not, a
@@ -86,6 +89,7 @@ impl Heap {
                     return Ok(oop);
                 }
                 self.full_collect(roots, true);
+                self.check_exhausted(fulls, bytes)?;
                 if self.eden_limit - self.ptrs.cursor < bytes {
                     return self
                         .place_old(class, &layout)
@@ -136,11 +140,15 @@ impl Heap {
         class: ClassIndex,
         layout: &ObjectLayout,
     ) -> Result<Oop, OutOfMemory> {
+        self.refresh_external(roots);
+        let fulls = self.stats.full_collections;
         self.collect_if_needed(roots);
+        self.check_exhausted(fulls, layout.total_bytes)?;
         if let Some(oop) = self.place_old(class, layout) {
             return Ok(oop);
         }
         self.full_collect(roots, true);
+        self.check_exhausted(fulls, layout.total_bytes)?;
         self.place_old(class, layout)
             .ok_or_else(|| self.oom(layout.total_bytes))
     }
@@ -161,16 +169,15 @@ impl Heap {
     /// the maximum heap size, borrowing tenure-reserve segments that the nursery does not
     /// need now (eden's limit goes down with them).
     fn old_alloc_within_limit(&mut self, bytes: usize) -> Option<usize> {
-        let room = |heap: &Heap| heap.config.max_heap_bytes.saturating_sub(heap.heap_bytes());
         if bytes >= self.config.large_object_bytes {
             let mapped = bytes.div_ceil(4096) * 4096;
-            while mapped > room(self) {
+            while mapped > self.room() {
                 // Unmapping a spare reserve segment makes room under the maximum.
                 self.borrow_reserve()?;
             }
             return self.old.alloc_large(bytes);
         }
-        let may_grow = room(self) >= self.old.segment_bytes;
+        let may_grow = self.room() >= self.old.segment_bytes;
         if let Some(start) = self.old.alloc(bytes, may_grow) {
             return Some(start);
         }
@@ -183,13 +190,16 @@ impl Heap {
         None
     }
 
-    /// Runs a full collection when old space has grown past its threshold, compacting
-    /// when the heap is over its maximum size (which only the release-build recovery of a
-    /// broken tenure-reserve invariant can cause).
+    /// Runs a full collection when old space (with the VM's external bytes) has grown
+    /// past its threshold, compacting when the footprint is over the maximum (the VM's
+    /// tables grew into the headroom and past it, or the release-build recovery of a
+    /// broken tenure-reserve invariant mapped past the maximum). Between the limit and
+    /// the maximum, the threshold decides: compacting at every allocation there would
+    /// thrash.
     pub(crate) fn collect_if_needed(&mut self, roots: &mut dyn RootSet) {
-        if self.heap_bytes() > self.config.max_heap_bytes {
+        if self.footprint() > self.config.max_heap_bytes {
             self.full_collect(roots, true);
-        } else if self.old.used() + self.old.large_bytes() > self.next_full_at {
+        } else if self.old.used() + self.old.large_bytes() + self.external > self.next_full_at {
             self.full_collect(roots, false);
         }
     }
@@ -202,11 +212,14 @@ impl Heap {
         }
     }
 
-    fn oom(&mut self, requested_bytes: usize) -> OutOfMemory {
+    pub(crate) fn oom(&mut self, requested_bytes: usize) -> OutOfMemory {
         self.stats.out_of_memory += 1;
+        if requested_bytes != usize::MAX {
+            self.enter_grace();
+        }
         OutOfMemory {
             requested_bytes,
-            heap_bytes: self.heap_bytes(),
+            heap_bytes: self.footprint(),
             max_heap_bytes: self.config.max_heap_bytes,
         }
     }

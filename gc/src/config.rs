@@ -31,6 +31,13 @@ pub struct HeapConfig {
     pub verify_collections: bool,
     /// A full collection compacts when the free fraction of old segments passes this.
     pub compact_threshold: f64,
+    /// Bytes under `max_heap_bytes` held back for handling an [`crate::OutOfMemory`]
+    /// (0 = none). Allocation normally stays under `max_heap_bytes - headroom_bytes`;
+    /// a full collection that leaves more live data than that makes the allocation that
+    /// ran it fail, and the heap then lets the program use the headroom until a full
+    /// collection finds it back under the lower limit (see `docs/design/gc.md`, "The
+    /// memory budget").
+    pub headroom_bytes: usize,
 }
 
 /// Environment variable that turns on GC stress (`CAIRN_GC_STRESS=N`).
@@ -52,6 +59,7 @@ impl HeapConfig {
             hash_seed: None,
             verify_collections: false,
             compact_threshold: 0.5,
+            headroom_bytes: 0,
         }
     }
 
@@ -63,6 +71,23 @@ impl HeapConfig {
         {
             self.stress_interval = n;
         }
+        self
+    }
+
+    /// A configuration for a process whose memory must stay under `max_heap_bytes`
+    /// (`--max-heap`): the nursery scales down for small budgets (an eighth of the
+    /// maximum, between 256 KiB and the default 8 MiB) and a sixteenth of the maximum
+    /// is kept as headroom for handling `OutOfMemory`. Other fields as `self`.
+    pub fn with_max_heap(mut self, max_heap_bytes: usize) -> HeapConfig {
+        let nursery = (max_heap_bytes / 8).clamp(256 << 10, 8 << 20) & !0xFFFF;
+        self.nursery_bytes = nursery;
+        self.old_segment_bytes = if max_heap_bytes < 64 << 20 {
+            1 << 20
+        } else {
+            4 << 20
+        };
+        self.max_heap_bytes = max_heap_bytes;
+        self.headroom_bytes = max_heap_bytes / 16;
         self
     }
 
@@ -93,6 +118,9 @@ impl HeapConfig {
         if self.max_heap_bytes < self.nursery_bytes + self.old_segment_bytes {
             return bad("max_heap_bytes must hold the nursery and one old segment");
         }
+        if self.headroom_bytes > self.max_heap_bytes / 2 {
+            return bad("headroom_bytes must be at most half of max_heap_bytes");
+        }
         if !(1..=3).contains(&self.tenure_age) {
             return bad("tenure_age must be 1, 2 or 3");
         }
@@ -101,6 +129,27 @@ impl HeapConfig {
         }
         Ok(())
     }
+}
+
+/// Parses a byte size as `--max-heap` and `CAIRN_MAX_HEAP` take it: a number with an
+/// optional unit `K`, `M`, `G` or `T` (powers of 1024; `KB`, `KiB`, `MB`... and lower
+/// case are accepted too), e.g. `256M`, `1G`, `1048576`.
+pub fn parse_byte_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let bad = || format!("'{text}' is not a size (a number with an optional K, M, G or T)");
+    let n: usize = number.parse().map_err(|_| bad())?;
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(1usize << shift)
+        .ok_or_else(|| format!("'{text}' is too large"))
 }
 
 impl Default for HeapConfig {

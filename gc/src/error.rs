@@ -29,7 +29,8 @@ impl std::error::Error for HeapError {}
 pub struct OutOfMemory {
     /// Bytes the failed allocation needed (`usize::MAX` when the shape cannot be encoded).
     pub requested_bytes: usize,
-    /// Bytes the heap held (nursery + old + large) when it gave up.
+    /// The heap's footprint when it gave up ([`crate::Heap::footprint`]: nursery, old
+    /// and large space, the VM's external bytes and the remembered set).
     pub heap_bytes: usize,
     /// The configured maximum.
     pub max_heap_bytes: usize,

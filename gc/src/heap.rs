@@ -35,6 +35,17 @@ pub struct Heap {
     /// Eden's allocation limit: its end, or lower when the tenure reserve is short (see
     /// `reserve.rs`). The fast path's `ptrs.limit` never passes it.
     pub(crate) eden_limit: usize,
+    /// The VM's external bytes ([`RootSet::external_bytes`]) when last read.
+    pub(crate) external: usize,
+    /// The last full collection left more live data than the limit without headroom.
+    pub(crate) exhausted: bool,
+    /// An `OutOfMemory` was reported and the heap may use its headroom (until a full
+    /// collection finds the live data back under `max - headroom`).
+    pub(crate) grace: bool,
+    /// Live bytes found by the last full collection.
+    pub(crate) last_live: usize,
+    /// The mark stack, reserved once (see `mark.rs`: it never grows past its capacity).
+    pub(crate) mark_stack: Vec<usize>,
 }
 
 impl Heap {
@@ -72,6 +83,11 @@ impl Heap {
             max_young_bytes,
             next_full_at: 0,
             eden_limit: 0,
+            external: 0,
+            exhausted: false,
+            grace: false,
+            last_live: 0,
+            mark_stack: Vec::with_capacity(crate::mark::MARK_STACK_ENTRIES),
             config,
         };
         heap.eden_limit = heap.nursery.eden_start;
@@ -250,9 +266,12 @@ impl Heap {
     /// past the maximum heap (less the nursery and the tenure reserve).
     pub(crate) fn full_gc_threshold(&self, live: usize) -> usize {
         let room = self
-            .config
-            .max_heap_bytes
-            .saturating_sub(self.nursery.size + self.old.reserve_target * self.old.segment_bytes)
+            .limit()
+            .saturating_sub(
+                self.nursery.size
+                    + self.old.reserve_target * self.old.segment_bytes
+                    + self.table_bytes(),
+            )
             .max(self.old.segment_bytes);
         (live * 2).max(8 * self.config.old_segment_bytes).min(room)
     }

@@ -14,6 +14,7 @@
 //! | barrier | `barrier` | [`Heap::write_barrier`], [`BarrierInfo`] and the JIT's inline test |
 //! | roots | `roots` | [`RootSet`] (implemented by the VM), [`Handles`] for Oops held in Rust |
 //! | scavenger | `scavenge` | [`Heap::scavenge`]: Cheney copy, tenuring, young weak/ephemeron/finalization |
+//! | memory budget | `budget` | [`Heap::footprint`]: heap + VM external bytes + collector tables, against `max_heap_bytes` less the OutOfMemory headroom |
 //! | tenure reserve | `reserve` | the segments and eden limit that let every scavenge finish ([`Heap::tenure_reserve_bytes`], [`Heap::eden_budget`]) |
 //! | weak references | `weak` | clearing weak slots and ephemerons after a trace (both collectors) |
 //! | full collection | `mark`, `sweep`, `compact` | [`Heap::full_collect`]: mark stack, sweep to free lists, sliding compaction |
@@ -33,6 +34,11 @@
 //!   `unsafe` [`Heap::fetch_unchecked`] and [`Heap::store_unchecked`].
 //! * Every pointer store into a heap object goes through [`Heap::store`] or is followed
 //!   by [`Heap::write_barrier`].
+//! * Oops the VM holds without keeping them alive (its symbol table) are weak roots,
+//!   reported by [`RootSet::visit_weak_roots`]; the VM forgets a slot as soon as a
+//!   collection reports its object dead. Rust-side tables that grow with the program's
+//!   data are reported by [`RootSet::external_bytes`] and count against the maximum
+//!   heap size ([`Heap::footprint`]).
 //! * Nothing aborts: an allocation that does not fit returns [`OutOfMemory`]. A
 //!   collection never needs memory it has not secured before it starts (the tenure
 //!   reserve), so neither the maximum heap size nor the operating system can stop one
@@ -44,6 +50,7 @@ mod access;
 mod alloc;
 mod barrier;
 mod become_;
+mod budget;
 mod compact;
 mod config;
 mod error;
@@ -65,7 +72,7 @@ mod walk;
 mod weak;
 
 pub use barrier::BarrierInfo;
-pub use config::{HeapConfig, STRESS_ENV, VERIFY_ENV};
+pub use config::{parse_byte_size, HeapConfig, STRESS_ENV, VERIFY_ENV};
 pub use error::{BecomeError, ClassTableFull, HeapError, OutOfMemory};
 pub use format::Format;
 pub use header::ClassIndex;

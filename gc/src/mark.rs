@@ -2,22 +2,34 @@
 //! precise mark of old and large space with an explicit mark stack, ephemeron and
 //! finalization processing, weak-slot clearing, and finally a sweep or a sliding
 //! compaction (see [`crate::sweep`] and [`crate::compact`]).
+//!
+//! The mark stack is reserved once ([`MARK_STACK_ENTRIES`]) and never grows: an object
+//! marked while it is full gets the grey flag instead of a stack entry, and once the
+//! stack is empty the old and large spaces are walked for grey objects, which are then
+//! scanned (Cairn's version of the classic mark-stack overflow rescan). So a wide array
+//! or a long list costs time, never memory, to mark.
 
 use std::time::Instant;
 
 use crate::format::Format;
-use crate::header::{MARKED_BIT, PINNED_BIT, REMEMBERED_BIT};
+use crate::header::{ClassIndex, GREY_BIT, MARKED_BIT, PINNED_BIT, REMEMBERED_BIT};
 use crate::heap::Heap;
 use crate::object;
+use crate::old_space::OldSpace;
 use crate::oop::Oop;
 use crate::roots::{HeapRoots, RootSet};
 use crate::stats::{CollectionKind, CollectionStats};
 use crate::weak;
 
+/// Entries of the mark stack (64 KiB), reserved when the heap is made.
+pub(crate) const MARK_STACK_ENTRIES: usize = 8 << 10;
+
 /// Marking state: the explicit stack and the objects whose processing waits for the end.
-#[derive(Default)]
 pub(crate) struct Marker {
+    /// Marked objects not scanned yet; never longer than [`MARK_STACK_ENTRIES`].
     stack: Vec<usize>,
+    /// Some marked object did not fit on the stack and is grey: a rescan is due.
+    overflowed: bool,
     /// Marked weak objects (their weak slots are cleared after marking).
     weak: Vec<usize>,
     /// Marked ephemerons whose key is not marked yet.
@@ -35,6 +47,24 @@ fn is_marked(bits: u64) -> bool {
 }
 
 impl Marker {
+    /// A marker using `stack` (empty, with room for [`MARK_STACK_ENTRIES`]).
+    pub(crate) fn new(stack: Vec<usize>) -> Marker {
+        Marker {
+            stack,
+            overflowed: false,
+            weak: Vec::new(),
+            ephemerons: Vec::new(),
+            pinned: Vec::new(),
+            live_bytes: 0,
+        }
+    }
+
+    /// Gives the (empty) stack back for the next collection.
+    pub(crate) fn into_stack(mut self) -> Vec<usize> {
+        self.stack.clear();
+        self.stack
+    }
+
     /// Marks a heap pointer and queues it for scanning; ignores immediates.
     #[inline(always)]
     pub(crate) fn mark(&mut self, bits: u64) {
@@ -47,9 +77,15 @@ impl Marker {
         if h.has(MARKED_BIT) {
             return;
         }
-        // SAFETY: as above.
-        unsafe { object::set_header(addr, h.set(MARKED_BIT)) };
-        self.stack.push(addr);
+        if self.stack.len() < MARK_STACK_ENTRIES {
+            // SAFETY: as above.
+            unsafe { object::set_header(addr, h.set(MARKED_BIT)) };
+            self.stack.push(addr);
+        } else {
+            // SAFETY: as above.
+            unsafe { object::set_header(addr, h.set(MARKED_BIT | GREY_BIT)) };
+            self.overflowed = true;
+        }
     }
 
     fn mark_slots(&mut self, addr: usize, from: usize, to: usize) {
@@ -60,7 +96,43 @@ impl Marker {
         }
     }
 
-    fn drain(&mut self) {
+    /// Scans marked objects until none is left: the stack, then grey objects found by
+    /// walking the spaces, as often as the stack overflowed.
+    fn drain(&mut self, old: &OldSpace) {
+        loop {
+            self.drain_stack();
+            if !self.overflowed {
+                return;
+            }
+            self.overflowed = false;
+            self.rescan(old);
+        }
+    }
+
+    /// Walks old and large space and scans every grey object (marked, never scanned).
+    #[cold]
+    fn rescan(&mut self, old: &OldSpace) {
+        let visit = |m: &mut Marker, addr: usize| {
+            // SAFETY: the walk yields headers of objects and free chunks of the sealed
+            // old space, or of large objects.
+            let h = unsafe { object::header(addr) };
+            if h.class() != ClassIndex::FREE && h.has(GREY_BIT) {
+                // SAFETY: as above.
+                unsafe { object::set_header(addr, h.clear(GREY_BIT)) };
+                m.stack.push(addr);
+                if m.stack.len() == MARK_STACK_ENTRIES {
+                    m.drain_stack();
+                }
+            }
+        };
+        old.for_each_in_segments(|addr| visit(self, addr));
+        for addr in old.large_objects() {
+            visit(self, addr);
+        }
+        self.drain_stack();
+    }
+
+    fn drain_stack(&mut self) {
         while let Some(addr) = self.stack.pop() {
             // SAFETY: marked objects are live.
             let h = unsafe { object::header(addr) };
@@ -92,9 +164,9 @@ impl Marker {
     }
 
     /// Drains the stack, retrying held-back ephemerons until no more keys get marked.
-    pub(crate) fn settle(&mut self) {
+    pub(crate) fn settle(&mut self, old: &OldSpace) {
         loop {
-            self.drain();
+            self.drain(old);
             let pending = std::mem::take(&mut self.ephemerons);
             let mut progress = false;
             for e in pending {
@@ -153,11 +225,11 @@ impl Heap {
             // so none of them holds a young pointer.
             unsafe { object::set_header(r.addr(), object::header(r.addr()).clear(REMEMBERED_BIT)) };
         }
-        let mut m = Marker::default();
+        let mut m = Marker::new(std::mem::take(&mut self.mark_stack));
         {
-            let own = &mut self.own;
+            let (own, old) = (&mut self.own, &self.old);
             own.visit_strong(roots, &mut |slot: &mut Oop| m.mark(slot.bits()));
-            m.settle();
+            m.settle(old);
             let HeapRoots {
                 finalizable,
                 finalized,
@@ -172,9 +244,12 @@ impl Heap {
                 finalized.push(*f);
                 false
             });
-            m.settle();
+            m.settle(old);
             m.clear_dead(nil.bits());
         }
+        // The VM forgets the weak roots whose objects did not survive (symbols).
+        roots.visit_weak_roots(&mut |slot: &mut Oop| !slot.is_ptr() || is_marked(slot.bits()));
+        self.external = roots.external_bytes();
         let live = m.live_bytes;
         let live_large: usize = self
             .old
@@ -201,8 +276,10 @@ impl Heap {
         } else {
             (self.sweep_segments(|_| true), 0)
         };
+        self.mark_stack = m.into_stack();
         let freed = freed + self.sweep_large();
-        self.next_full_at = self.full_gc_threshold(live);
+        self.judge_live(live);
+        self.next_full_at = self.full_gc_threshold(live + self.external);
         self.refill_reserve();
         let stats = CollectionStats {
             kind: if compacting {

@@ -74,7 +74,7 @@ impl Heap {
     /// as the operating system allows, then sets eden's limit.
     pub(crate) fn refill_reserve(&mut self) {
         while self.old.reserve.len() < self.old.reserve_target
-            && self.heap_bytes() + self.old.segment_bytes <= self.config.max_heap_bytes
+            && self.footprint() + self.old.segment_bytes <= self.limit()
         {
             match self.old.map(self.old.segment_bytes) {
                 Some(seg) => self.old.reserve.push(seg),

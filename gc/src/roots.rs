@@ -12,6 +12,25 @@ pub trait RootSet {
     /// Calls `visitor` once per root slot. The visitor may overwrite the slot (the object
     /// moved). Immediates may be passed; the visitor leaves them unchanged.
     fn visit_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop));
+
+    /// Calls `visitor` once per *weak* root slot: an Oop the VM holds without keeping
+    /// its object alive (the symbol table's entries). The visitor answers whether the
+    /// object is alive. When it is, the slot holds its current address (the visitor
+    /// updated it); when it is not, the slot is left as it was and the VM must forget
+    /// it right there: never read it, report it or let it be visited again.
+    ///
+    /// Scavenges call it after tracing (young referents that were not reached are
+    /// dead), full collections after marking, and passes that rewrite or check every
+    /// reference (compaction, `become:`, the verifier) with a visitor that always
+    /// answers true. Weak roots may hold immediates; the visitor answers true for them.
+    fn visit_weak_roots(&mut self, _visitor: &mut dyn FnMut(&mut Oop) -> bool) {}
+
+    /// Bytes the VM holds outside the heap that grow with the program's data (symbol
+    /// tables, the process stack...). They count against the maximum heap size: the
+    /// heap reads this at every slow-path allocation and after every collection.
+    fn external_bytes(&self) -> usize {
+        0
+    }
 }
 
 /// A root set with no roots (bootstrap code, tests).
@@ -134,10 +153,15 @@ impl HeapRoots {
         self.finalized.iter_mut().for_each(&mut *f);
     }
 
-    /// [`HeapRoots::visit_strong`] plus the finalization registry: for passes that
+    /// [`HeapRoots::visit_strong`] plus the finalization registry and the VM's weak
+    /// roots: for passes that
     /// rewrite every reference (compaction, `become:`) or check every one (verifier).
     pub(crate) fn visit_all(&mut self, roots: &mut dyn RootSet, f: &mut dyn FnMut(&mut Oop)) {
         self.visit_strong(roots, f);
-        self.finalizable.iter_mut().for_each(f);
+        self.finalizable.iter_mut().for_each(&mut *f);
+        roots.visit_weak_roots(&mut |slot: &mut Oop| {
+            f(slot);
+            true
+        });
     }
 }

@@ -11,8 +11,9 @@
 //!    more keys turn up;
 //! 4. young objects registered for finalization that were not reached are copied
 //!    anyway and queued, and steps 2–3 run again;
-//! 5. ephemerons whose key is still unreached get all slots set to nil, and weak slots
-//!    whose young referent was not reached are set to nil;
+//! 5. ephemerons whose key is still unreached get all slots set to nil, weak slots
+//!    whose young referent was not reached are set to nil, and the VM drops its weak
+//!    roots to such objects ([`RootSet::visit_weak_roots`]);
 //! 6. the remembered set is rebuilt from the old objects that still hold young pointers.
 
 use std::time::Instant;
@@ -390,6 +391,17 @@ impl Heap {
         });
         sc.settle_ephemerons(&mut scan);
         sc.clear_dead();
+        // Weak roots (the VM's symbol table): a young object not reached is dead.
+        roots.visit_weak_roots(&mut |slot: &mut Oop| {
+            if !sc.is_young(slot.bits()) {
+                return true;
+            }
+            let alive = sc.reached(slot.bits());
+            if alive {
+                *slot = Oop::from_bits(sc.forward(slot.bits()));
+            }
+            alive
+        });
         let (copied, tenured, to_top) = (sc.copied, sc.tenured, sc.to_top);
         *remembered = std::mem::take(&mut sc.remembered);
         drop(sc);

@@ -62,7 +62,7 @@ impl Vm {
         self.s.unwinds.clear();
         self.s.unwind_values.clear();
         self.s.scratch.clear();
-        self.limits = crate::interp::frames::StackLimits::default();
+        self.limits.reset();
     }
 
     /// Number of compiled methods and blocks installed (each `eval` adds its own; they
@@ -73,6 +73,6 @@ impl Vm {
 
     /// Number of interned symbols.
     pub fn interned_symbols(&self) -> usize {
-        self.s.symbol_names.len()
+        self.s.symbols.len()
     }
 }

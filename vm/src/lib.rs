@@ -16,10 +16,11 @@ pub mod numbers;
 mod objects;
 mod prims;
 pub mod state;
+pub mod symbols;
 pub mod syntax;
 pub mod verifier;
 mod vm;
 
 pub use checks::Residue;
 pub use prims::implemented as implemented_primitives;
-pub use vm::{Vm, VmError, VmResult};
+pub use vm::{Vm, VmError, VmResult, DEFAULT_MAX_HEAP, MIN_MAX_HEAP};

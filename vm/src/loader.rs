@@ -69,6 +69,9 @@ pub const CORE_CLASSES: &[&str] = &[
     "Warning",
 ];
 
+/// Most names the cache of absent globals holds before it starts over.
+const ABSENT_CACHE_ENTRIES: usize = 1024;
+
 /// Selectors of the marked methods of Block.
 pub(crate) const MARKED_SELECTORS: &[&str] = &["on:do:", "ensure:", "ifCurtailed:"];
 
@@ -127,6 +130,11 @@ impl Vm {
             return Ok(None);
         }
         let Some((source, file)) = self.class_source(name)? else {
+            // A cache of names known to be absent; the program chooses the names, so
+            // it is bounded.
+            if self.absent.len() >= ABSENT_CACHE_ENTRIES {
+                self.absent.clear();
+            }
             self.absent.insert(name.to_string());
             return Ok(None);
         };
@@ -574,6 +582,10 @@ impl Vm {
             };
             self.set_global(id, v);
         }
+        // Loaded now rather than at the first failed lookup: that lookup may be a
+        // `perform:` of a weak selector, which must not see an allocation before its
+        // `doesNotUnderstand:` message holds the Symbol (symbols.rs).
+        self.protocol_class();
         Ok(())
     }
 }

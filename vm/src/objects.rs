@@ -135,49 +135,82 @@ impl Vm {
             )
     }
 
-    /// Interns `name`, answering its symbol id.
+    /// Interns `name` as a pinned symbol id (see `symbols.rs`): for names the VM keeps
+    /// (selectors, globals, literals). Never allocates.
     pub(crate) fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.s.symbol_ids.get(name) {
-            return id;
-        }
-        let id = self.s.symbol_names.len() as u32;
-        self.s.symbol_names.push(name.into());
-        self.s.symbol_ids.insert(name.into(), id);
-        self.s.symbol_oops.push(Oop::small_int(0));
-        self.s.global_slot.push(u32::MAX);
+        let id = self.s.symbols.intern_pinned(name);
+        self.grow_global_slots();
         id
+    }
+
+    /// Keeps `State::global_slot` as long as the symbol ids.
+    fn grow_global_slots(&mut self) {
+        let n = self.s.symbols.id_limit();
+        if self.s.global_slot.len() < n {
+            self.s.global_slot.resize(n, u32::MAX);
+        }
     }
 
     /// The name of symbol `id`.
     pub(crate) fn symbol_name(&self, id: u32) -> &str {
-        &self.s.symbol_names[id as usize]
+        self.s.symbols.name(id)
     }
 
-    /// The Symbol object of `id` (created on first use, in old space).
+    /// The Symbol object of `id` (made on first use, in old space).
     pub(crate) fn symbol(&mut self, id: u32) -> VmResult<Oop> {
-        let o = self.s.symbol_oops[id as usize];
+        let o = self.s.symbols.oop(id);
         if o.is_ptr() {
             return Ok(o);
         }
-        let class = ClassIndex(self.s.known.symbol);
-        let len = self.s.symbol_names[id as usize].len();
-        let sym = self.alloc_old(class, Format::Bytes, 0, len)?;
-        let name = self.s.symbol_names[id as usize].clone();
-        self.heap.bytes_mut(sym).copy_from_slice(name.as_bytes());
-        self.s.symbol_oops[id as usize] = sym;
+        if !self.s.symbols.is_pinned(id) {
+            // A weak id always has its object; without one it was collected.
+            return Err(VmError::Fatal(format!(
+                "symbol id {id} used after collection"
+            )));
+        }
+        let name: Box<str> = self.s.symbols.name(id).into();
+        let sym = self.new_symbol_object(&name)?;
+        self.s.symbols.set_oop(id, sym);
         Ok(sym)
     }
 
-    /// Interns a name and answers its Symbol object.
+    /// A Symbol object holding `name` (not registered anywhere yet).
+    fn new_symbol_object(&mut self, name: &str) -> VmResult<Oop> {
+        let class = ClassIndex(self.s.known.symbol);
+        let sym = self.alloc_old(class, Format::Bytes, 0, name.len())?;
+        self.heap.bytes_mut(sym).copy_from_slice(name.as_bytes());
+        Ok(sym)
+    }
+
+    /// Interns a name as a pinned id and answers its Symbol object.
     pub(crate) fn symbol_for(&mut self, name: &str) -> VmResult<Oop> {
         let id = self.intern(name);
         self.symbol(id)
     }
 
-    /// The symbol id of a Symbol or String object.
+    /// The interned Symbol for `name` (`asSymbol`): the existing one, or a new weak
+    /// symbol that lives as long as something references it.
+    pub(crate) fn intern_symbol(&mut self, name: &str) -> VmResult<Oop> {
+        if let Some(id) = self.s.symbols.lookup(name) {
+            return self.symbol(id);
+        }
+        // Object first: the allocation may collect (and free other weak ids), but
+        // nothing interns meanwhile, so `name` is still absent afterwards.
+        let sym = self.new_symbol_object(name)?;
+        self.s.symbols.insert_weak(name, sym);
+        self.grow_global_slots();
+        Ok(sym)
+    }
+
+    /// The symbol id of a Symbol or String object. The id of a live Symbol is only
+    /// good while the Symbol is reachable: callers that keep it pin it. A text not
+    /// interned yet (a String, a Symbol made by `new:`) is interned pinned.
     pub(crate) fn symbol_id_of(&mut self, oop: Oop) -> u32 {
         let text = self.text_of(oop);
-        self.intern(&text)
+        match self.s.symbols.lookup(&text) {
+            Some(id) => id,
+            None => self.intern(&text),
+        }
     }
 
     /// A Double object: immediate when it fits, else boxed.

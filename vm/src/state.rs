@@ -6,13 +6,12 @@
 //! `heap.alloc(&mut state, ...)` and nothing else needs registering. Oops are never kept
 //! in Rust locals across an allocation: they are re-read from here.
 
-use rustc_hash::FxHashMap;
-
 use cairn_gc::{ClassIndex, Oop, RootSet};
 
 use crate::classes::ClassInfo;
 use crate::interp::frames::Frame;
 use crate::methods::MethodInfo;
+use crate::symbols::SymbolTable;
 
 /// Most slots the process stack may grow to.
 pub const STACK_SLOTS: usize = 1 << 23;
@@ -25,10 +24,6 @@ pub const SOFT_FRAME_LIMIT: usize = 100_000;
 pub const MAX_NESTED_OVERFLOWS: usize = 8;
 /// Frames each reserve zone adds.
 pub const OVERFLOW_RESERVE_FRAMES: usize = 5_000;
-/// Stack slots each reserve zone adds.
-pub const OVERFLOW_RESERVE_SLOTS: usize = 1 << 18;
-/// Slots allowed before `StackOverflow` is signalled: the rest is the reserve zones.
-pub const SOFT_STACK_SLOTS: usize = STACK_SLOTS - MAX_NESTED_OVERFLOWS * OVERFLOW_RESERVE_SLOTS;
 
 /// Objects the VM names directly.
 #[derive(Clone, Copy)]
@@ -73,17 +68,13 @@ pub struct State {
     pub frames: Vec<Frame>,
     /// Serial of the next frame.
     pub next_serial: u64,
-    /// Interned symbol names, by id.
-    pub symbol_names: Vec<Box<str>>,
-    /// Symbol ids by name.
-    pub symbol_ids: FxHashMap<Box<str>, u32>,
-    /// Symbol objects by id (SmallInteger 0 until created).
-    pub symbol_oops: Vec<Oop>,
+    /// Interned symbols: ids, names, Symbol objects (weak or strong roots).
+    pub symbols: SymbolTable,
     /// Global values by slot.
     pub global_values: Vec<Oop>,
     /// Whether a global slot is bound.
     pub global_bound: Vec<bool>,
-    /// Global slot by symbol id (u32::MAX when none).
+    /// Global slot by symbol id (u32::MAX when none; only pinned ids have one).
     pub global_slot: Vec<u32>,
     /// Methods and blocks; boxed so pointers to them stay valid.
     pub methods: Vec<Box<MethodInfo>>,
@@ -204,7 +195,7 @@ impl RootSet for State {
         for slot in &mut self.stack[..self.sp] {
             visitor(slot);
         }
-        self.symbol_oops.iter_mut().for_each(&mut *visitor);
+        self.symbols.visit_strong(visitor);
         self.global_values.iter_mut().for_each(&mut *visitor);
         for m in &mut self.methods {
             m.literals.iter_mut().for_each(&mut *visitor);
@@ -216,5 +207,23 @@ impl RootSet for State {
         }
         self.unwind_values.iter_mut().for_each(&mut *visitor);
         self.scratch.iter_mut().for_each(&mut *visitor);
+    }
+
+    fn visit_weak_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop) -> bool) {
+        self.symbols.visit_weak(visitor);
+    }
+
+    /// The tables that grow with the program's data: symbols, globals, the process
+    /// stack and frames, pending unwinds, scratch roots. Method and class descriptions
+    /// grow with the code loaded, not with data, and are not counted.
+    fn external_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.symbols.external_bytes()
+            + self.global_slot.capacity() * size_of::<u32>()
+            + self.global_values.capacity() * (size_of::<Oop>() + size_of::<bool>())
+            + self.stack.capacity() * size_of::<Oop>()
+            + self.frames.capacity() * size_of::<Frame>()
+            + self.unwinds.capacity() * size_of::<Unwind>()
+            + (self.unwind_values.capacity() + self.scratch.capacity()) * size_of::<Oop>()
     }
 }

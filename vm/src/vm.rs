@@ -13,6 +13,19 @@ use cairn_gc::{ClassIndex, Heap, HeapConfig, Oop};
 use crate::interp::frames::StackLimits;
 use crate::state::{Known, Specials, State, INITIAL_STACK_SLOTS};
 
+/// The memory budget of a VM made by [`Vm::new`]: 1 GiB.
+pub const DEFAULT_MAX_HEAP: usize = 1 << 30;
+
+/// Smallest `--max-heap` the VM boots and runs small programs with.
+pub const MIN_MAX_HEAP: usize = 8 << 20;
+
+/// The most slots the process stack may have under a memory budget: a quarter of it
+/// (between 2^16 slots and `STACK_SLOTS`); a sixteenth of that is kept for handling
+/// `StackOverflow` (`StackLimits`).
+fn stack_slots(max_heap_bytes: usize) -> usize {
+    (max_heap_bytes / 4 / std::mem::size_of::<Oop>()).clamp(1 << 16, crate::state::STACK_SLOTS)
+}
+
 /// Why the VM stopped running Smalltalk.
 #[derive(Debug)]
 pub enum VmError {
@@ -31,7 +44,10 @@ impl fmt::Display for VmError {
         match self {
             VmError::Exit(n) => write!(f, "exit {n}"),
             VmError::Compile(m) => write!(f, "{m}"),
-            VmError::OutOfMemory => write!(f, "out of memory"),
+            VmError::OutOfMemory => write!(
+                f,
+                "OutOfMemory: out of memory, with no memory left to signal it"
+            ),
             VmError::Fatal(m) => write!(f, "fatal: {m}"),
         }
     }
@@ -77,11 +93,18 @@ pub struct Vm {
 
 impl Vm {
     /// A VM with the given class path (searched before the embedded kernel), booted:
-    /// the core kernel classes are loaded.
+    /// the core kernel classes are loaded. Its memory budget is [`DEFAULT_MAX_HEAP`].
     pub fn new(class_path: Vec<PathBuf>) -> VmResult<Vm> {
-        let config = HeapConfig::default().with_env();
+        Vm::with_max_heap(class_path, DEFAULT_MAX_HEAP)
+    }
+
+    /// A VM whose heap and growing Rust-side tables stay under `max_heap_bytes`
+    /// (`--max-heap`, `CAIRN_MAX_HEAP`; docs/design/gc.md, "The memory budget"): past
+    /// it the program gets `OutOfMemory`.
+    pub fn with_max_heap(class_path: Vec<PathBuf>, max_heap_bytes: usize) -> VmResult<Vm> {
+        let config = HeapConfig::default().with_max_heap(max_heap_bytes);
         let heap = Heap::new(config)
-            .map_err(|e| VmError::Fatal(format!("cannot create the heap: {e:?}")))?;
+            .map_err(|e| VmError::Fatal(format!("cannot create the heap: {e}")))?;
         let zero = Oop::small_int(0);
         let next_class_index = heap.class_table_len().max(ClassIndex::FIRST_FREE.index()) as u32;
         let mut vm = Vm {
@@ -91,9 +114,7 @@ impl Vm {
                 sp: 0,
                 frames: Vec::with_capacity(1024),
                 next_serial: 1,
-                symbol_names: Vec::new(),
-                symbol_ids: FxHashMap::default(),
-                symbol_oops: Vec::new(),
+                symbols: Default::default(),
                 global_values: Vec::new(),
                 global_bound: Vec::new(),
                 global_slot: Vec::new(),
@@ -115,7 +136,7 @@ impl Vm {
             class_path,
             loading: Vec::new(),
             absent: Default::default(),
-            limits: StackLimits::default(),
+            limits: StackLimits::new(stack_slots(max_heap_bytes)),
             interrupt: Arc::new(AtomicU32::new(0)),
             start: Instant::now(),
             next_class_index,
@@ -129,8 +150,10 @@ impl Vm {
         Ok(vm)
     }
 
-    /// Binds (or rebinds) global `name`.
+    /// Binds (or rebinds) global `name`; its symbol becomes pinned (global slots are
+    /// indexed by symbol id and never freed).
     pub(crate) fn set_global(&mut self, id: u32, value: Oop) {
+        self.s.symbols.pin(id);
         let slot = self.s.global_slot[id as usize];
         if slot == u32::MAX {
             self.s.global_slot[id as usize] = self.s.global_values.len() as u32;
@@ -266,7 +289,7 @@ mod tests {
 
     /// The symbol table and the method dictionaries, in their iteration order.
     fn table_orders(vm: &Vm) -> (Vec<u32>, Vec<Vec<u32>>) {
-        let symbols = vm.s.symbol_ids.values().copied().collect();
+        let symbols = vm.s.symbols.ids().collect();
         let methods =
             vm.s.classes
                 .iter()
@@ -274,6 +297,34 @@ mod tests {
                 .map(|c| c.methods.keys().copied().collect())
                 .collect();
         (symbols, methods)
+    }
+
+    #[test]
+    fn unreferenced_symbols_are_collected_and_their_ids_reused() {
+        let mut vm = Vm::new(Vec::new()).expect("boots");
+        let churn = "1 to: 20000 do: [:i | ('t', i printString) asSymbol]. 0";
+        let keep = "system global: #Kept put: ('kept', 1 printString) asSymbol. 0";
+        assert_eq!(vm.eval(keep).expect("runs"), "0");
+        let before = vm.s.symbols.len();
+        for round in 0..3 {
+            vm.heap.set_stress_interval(if round == 1 { 5 } else { 0 });
+            assert_eq!(vm.eval(churn).expect("runs"), "0");
+            vm.heap.full_collect(&mut vm.s, round == 2);
+            assert!(
+                vm.s.symbols.len() < before + 50,
+                "{} symbols after the churn, {before} before",
+                vm.s.symbols.len()
+            );
+        }
+        // Ids are reused: three rounds of 20 000 symbols need the room of about one.
+        assert!(
+            vm.s.symbols.id_limit() < before + 25_000,
+            "{}",
+            vm.s.symbols.id_limit()
+        );
+        // A symbol held by a global keeps its identity; a literal is never collected.
+        let same = "((system global: #Kept) == ('kept', 1 printString) asSymbol) & (#t7 == ('t', 7 printString) asSymbol)";
+        assert_eq!(vm.eval(same).expect("runs"), "true");
     }
 
     #[test]

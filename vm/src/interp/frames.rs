@@ -10,10 +10,7 @@
 use cairn_gc::Oop;
 
 use crate::methods::MethodInfo;
-use crate::state::{
-    MAX_NESTED_OVERFLOWS, OVERFLOW_RESERVE_FRAMES, OVERFLOW_RESERVE_SLOTS, SOFT_FRAME_LIMIT,
-    SOFT_STACK_SLOTS, STACK_SLOTS,
-};
+use crate::state::{MAX_NESTED_OVERFLOWS, OVERFLOW_RESERVE_FRAMES, SOFT_FRAME_LIMIT};
 use crate::vm::{Vm, VmError, VmResult};
 
 /// Frame flags.
@@ -195,10 +192,12 @@ impl Vm {
 }
 
 /// Where the next `StackOverflow` is signalled. Normally at [`SOFT_FRAME_LIMIT`] frames
-/// or [`SOFT_STACK_SLOTS`] slots; each overflow in progress adds a reserve zone above
-/// the point where it happened, so its handler (and a handler of an overflow inside that
-/// handler, up to [`MAX_NESTED_OVERFLOWS`]) has room to run. Back to the defaults when
-/// an unwind leaves the stack below half the soft frame limit.
+/// or at fifteen sixteenths of the slot stack's maximum (a quarter of the memory budget,
+/// `Vm::new`); each overflow in progress adds a reserve zone above the point where it
+/// happened, so its handler (and a handler of an overflow inside that handler, up to
+/// [`MAX_NESTED_OVERFLOWS`]) has room to run: [`OVERFLOW_RESERVE_FRAMES`] frames and an
+/// eighth of the kept sixteenth of slots each. Back to normal when an unwind leaves the
+/// stack below half the soft frame limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct StackLimits {
     /// Frames allowed.
@@ -207,19 +206,26 @@ pub(crate) struct StackLimits {
     pub(crate) slots: usize,
     /// Reserve zones granted (overflows in progress).
     overflows: usize,
-}
-
-impl Default for StackLimits {
-    fn default() -> Self {
-        StackLimits {
-            frames: SOFT_FRAME_LIMIT,
-            slots: SOFT_STACK_SLOTS,
-            overflows: 0,
-        }
-    }
+    /// The slot stack's maximum.
+    max_slots: usize,
 }
 
 impl StackLimits {
+    /// The normal limits for a slot stack of at most `max_slots`.
+    pub(crate) fn new(max_slots: usize) -> StackLimits {
+        StackLimits {
+            frames: SOFT_FRAME_LIMIT,
+            slots: max_slots - max_slots / 16,
+            overflows: 0,
+            max_slots,
+        }
+    }
+
+    /// Back to the normal limits (no overflow in progress).
+    pub(crate) fn reset(&mut self) {
+        *self = StackLimits::new(self.max_slots);
+    }
+
     /// Grants the next reserve zone above `frames` frames and slot `need`; false when
     /// every zone is in use.
     fn grant_reserve(&mut self, frames: usize, need: usize) -> bool {
@@ -228,7 +234,8 @@ impl StackLimits {
         }
         self.overflows += 1;
         self.frames = self.frames.max(frames) + OVERFLOW_RESERVE_FRAMES;
-        self.slots = (self.slots.max(need) + OVERFLOW_RESERVE_SLOTS).min(STACK_SLOTS);
+        let zone = self.max_slots / 16 / MAX_NESTED_OVERFLOWS;
+        self.slots = (self.slots.max(need) + zone).min(self.max_slots);
         true
     }
 }
@@ -239,16 +246,16 @@ mod tests {
 
     #[test]
     fn each_overflow_grants_one_zone_until_the_last() {
-        let mut l = StackLimits::default();
+        let max = crate::state::STACK_SLOTS;
+        let mut l = StackLimits::new(max);
         for k in 1..=MAX_NESTED_OVERFLOWS {
             assert!(l.grant_reserve(l.frames, l.slots));
             assert_eq!(l.frames, SOFT_FRAME_LIMIT + k * OVERFLOW_RESERVE_FRAMES);
-            assert!(l.slots <= STACK_SLOTS);
+            assert!(l.slots <= max);
         }
-        assert_eq!(
-            l.slots, STACK_SLOTS,
-            "the zones use up exactly the slot stack"
-        );
+        assert_eq!(l.slots, max, "the zones use up exactly the slot stack");
         assert!(!l.grant_reserve(l.frames, l.slots));
+        l.reset();
+        assert_eq!(l, StackLimits::new(max));
     }
 }

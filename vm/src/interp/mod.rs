@@ -20,7 +20,7 @@ use cairn_gc::{ClassIndex, Format, Oop};
 use crate::bytecode::Opcode;
 use crate::methods::MethodInfo;
 use crate::state::UnwindAction;
-use crate::vm::{Vm, VmResult};
+use crate::vm::{Vm, VmError, VmResult};
 
 use frames::flags;
 
@@ -83,19 +83,44 @@ impl Vm {
     /// Makes room for `n` more slots above sp (primitives that spread arrays).
     pub(crate) fn reserve_stack(&mut self, n: usize) -> VmResult<()> {
         let need = self.s.sp + n + 8;
-        if need >= crate::state::STACK_SLOTS {
+        if need >= self.limits.slots {
             return Err(crate::vm::VmError::Fatal(
                 "too many arguments for the stack".into(),
             ));
         }
         if need >= self.s.stack.len() {
-            self.s.stack.resize(need * 2, Oop::small_int(0));
+            let len = (need * 2).min(self.limits.slots);
+            self.s.stack.resize(len, Oop::small_int(0));
         }
         Ok(())
     }
 
     /// Runs until only `base` frames remain; answers the value the last frame returned.
+    ///
+    /// An allocation the interpreter makes itself (a closure, a temp vector, a boxed
+    /// Double, a `doesNotUnderstand:` message) that fails becomes `OutOfMemory signal`
+    /// in the running frame, as a failing allocation primitive does; OutOfMemory is not
+    /// resumable, so that frame never continues after the failed instruction. Only
+    /// when signalling itself has no memory left does the error leave the VM.
     pub(crate) fn run(&mut self, base: usize) -> VmResult<Oop> {
+        loop {
+            match self.run_frames(base) {
+                Err(VmError::OutOfMemory) if self.s.frames.len() > base => {
+                    self.signal_vm_error("OutOfMemory")?
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Saves `pc` (the failing instruction, for the stack trace) and passes `e` on.
+    #[cold]
+    fn fail_at(&mut self, pc: usize, e: VmError) -> VmError {
+        self.save_pc(pc);
+        e
+    }
+
+    fn run_frames(&mut self, base: usize) -> VmResult<Oop> {
         'frames: loop {
             if self.s.frames.len() <= base {
                 return Ok(self.pop());
@@ -220,14 +245,16 @@ impl Vm {
                         pc += 3;
                     }
                     Opcode::MakeTempVec => {
-                        let a = self.new_array(code[pc + 2] as usize)?;
+                        let a = (self.new_array(code[pc + 2] as usize))
+                            .map_err(|e| self.fail_at(pc, e))?;
                         self.s.stack[fp + code[pc + 1] as usize] = a;
                         pc += 3;
                     }
                     Opcode::MakeClosure => {
                         let block = m.blocks[u16_at(code, pc + 1)];
                         let copied = code[pc + 3] as usize;
-                        self.make_closure(block, copied, fp, frame.home)?;
+                        (self.make_closure(block, copied, fp, frame.home))
+                            .map_err(|e| self.fail_at(pc, e))?;
                         pc += 4;
                     }
                     Opcode::Pop => {
@@ -271,7 +298,9 @@ impl Vm {
                             self.s.sp -= 1;
                             self.set_slot(self.s.sp - 1, r);
                             pc += 3;
-                        } else if let Some(r) = self.float_arith(op, a, b)? {
+                        } else if let Some(r) =
+                            (self.float_arith(op, a, b)).map_err(|e| self.fail_at(pc, e))?
+                        {
                             self.s.sp -= 1;
                             self.set_slot(self.s.sp - 1, r);
                             pc += 3;

@@ -103,7 +103,7 @@ impl Vm {
     }
 
     /// The kernel's ObjectProtocol class, loaded on first use (None without one).
-    fn protocol_class(&mut self) -> Option<ClassIndex> {
+    pub(crate) fn protocol_class(&mut self) -> Option<ClassIndex> {
         if let Some(p) = self.protocol {
             return p;
         }
@@ -246,7 +246,12 @@ impl Vm {
     /// The Symbol for `selector` and a new Array of the `argc` arguments on top of the
     /// stack (which stay there); both are made before either is answered, so neither
     /// is stale.
+    ///
+    /// The Symbol comes first: a weak selector (`perform:` of a Symbol the stack no
+    /// longer holds) is alive until the next allocation, and held from then on.
     fn selector_and_arguments(&mut self, selector: u32, argc: usize) -> VmResult<(Oop, Oop)> {
+        let sym = self.symbol(selector)?;
+        self.s.scratch.push(sym);
         let base = self.s.sp - argc;
         let scratch = self.s.scratch.len();
         for i in 0..argc {
@@ -254,9 +259,7 @@ impl Vm {
             self.s.scratch.push(a);
         }
         let args = self.new_array_from_scratch(scratch)?;
-        self.s.scratch.push(args);
-        let sym = self.symbol(selector)?;
-        let args = self.s.scratch.pop().expect("pushed above");
+        let sym = self.s.scratch.pop().expect("pushed above");
         Ok((sym, args))
     }
 
@@ -324,9 +327,10 @@ impl Vm {
         self.send_selector(sel, 0)
     }
 
-    /// The value of a bound global, if any.
+    /// The value of a bound global, if any. Never interns: looking up names the
+    /// program makes up must not grow the symbol table.
     pub(crate) fn global_value(&mut self, name: &str) -> Option<Oop> {
-        let id = self.intern(name);
+        let id = self.s.symbols.lookup(name)?;
         let slot = self.s.global_slot[id as usize];
         if slot != u32::MAX && self.s.global_bound[slot as usize] {
             Some(self.s.global_values[slot as usize])

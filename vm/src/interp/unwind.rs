@@ -11,7 +11,6 @@
 
 use cairn_gc::{ClassIndex, Oop};
 
-use crate::interp::frames::StackLimits;
 use crate::methods::{mark, PROTECTED_PC};
 use crate::state::{Unwind, UnwindAction, SOFT_FRAME_LIMIT};
 use crate::vm::{Vm, VmError, VmResult};
@@ -105,7 +104,7 @@ impl Vm {
         let rec = self.s.unwinds.pop().expect("pending unwind");
         let value = self.s.unwind_values.pop().expect("unwind value");
         if self.s.frames.len() < SOFT_FRAME_LIMIT / 2 {
-            self.limits = StackLimits::default();
+            self.limits.reset();
         }
         match rec.action {
             UnwindAction::Return => self.return_value(value),

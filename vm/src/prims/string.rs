@@ -45,8 +45,8 @@ fn as_symbol(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     if vm.is_symbol(r) {
         return Ok(Prim::Value(r));
     }
-    let id = vm.symbol_id_of(r);
-    Ok(Prim::Value(vm.symbol(id)?))
+    let text = vm.text_of(r);
+    Ok(Prim::Value(vm.intern_symbol(&text)?))
 }
 
 fn as_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {

@@ -1,0 +1,109 @@
+//! The memory budget: what counts against the maximum heap size (the footprint), the
+//! limit allocation works under (the maximum less the headroom kept for handling an
+//! `OutOfMemory`), and the judgement after each full collection that the heap is
+//! exhausted, which turns a collector that would thrash near the maximum into a prompt
+//! [`crate::OutOfMemory`].
+//!
+//! * **Footprint** = [`Heap::heap_bytes`] (nursery, old segments with the tenure
+//!   reserve, large objects) + the VM's external bytes ([`RootSet::external_bytes`]:
+//!   symbol tables, process stack, read at every slow-path allocation and after every
+//!   full collection) + the collector's growing table (the remembered set; the mark
+//!   stack is reserved once and never grows).
+//! * **Limit** = `max_heap_bytes - headroom_bytes`, or `max_heap_bytes` while an
+//!   `OutOfMemory` is being handled (the *grace* state). Mapping segments, refilling the
+//!   tenure reserve, the full-collection threshold and the "over the maximum" check all
+//!   use the limit.
+//! * **Exhausted**: a full collection found `nursery + tenure reserve + tables + live +
+//!   external` over `max - headroom`. Then the allocation that ran that collection fails
+//!   with `OutOfMemory` even if it would fit, and grace begins: the program gets the
+//!   headroom to handle the error (print a trace, drop its data). Grace ends at the
+//!   first full collection that is not exhausted. With `headroom_bytes = 0` the heap is
+//!   never judged exhausted and fails only when an allocation does not fit.
+
+use crate::heap::Heap;
+use crate::roots::RootSet;
+
+impl Heap {
+    /// Bytes counted against the maximum heap size: [`Heap::heap_bytes`], the VM's
+    /// external bytes as last read ([`RootSet::external_bytes`]), and the remembered
+    /// set.
+    pub fn footprint(&self) -> usize {
+        self.heap_bytes() + self.external + self.table_bytes()
+    }
+
+    /// True while the heap lets the program use its headroom (an `OutOfMemory` was
+    /// reported and no full collection has found the live data back under the limit).
+    pub fn in_headroom(&self) -> bool {
+        self.grace
+    }
+
+    /// Bytes of the collector's side tables that grow with the heap: the remembered
+    /// set. (The mark stack is reserved once, 64 KiB, and is part of the fixed
+    /// overhead.)
+    pub(crate) fn table_bytes(&self) -> usize {
+        self.remembered.capacity() * 8
+    }
+
+    /// What the footprint may reach now: the maximum, less the headroom unless an
+    /// `OutOfMemory` is being handled.
+    pub(crate) fn limit(&self) -> usize {
+        if self.grace {
+            self.config.max_heap_bytes
+        } else {
+            self.config.max_heap_bytes - self.config.headroom_bytes
+        }
+    }
+
+    /// Bytes the footprint may still grow by.
+    pub(crate) fn room(&self) -> usize {
+        self.limit().saturating_sub(self.footprint())
+    }
+
+    /// Reads the VM's external bytes (slow-path allocation).
+    #[inline]
+    pub(crate) fn refresh_external(&mut self, roots: &mut dyn RootSet) {
+        self.external = roots.external_bytes();
+    }
+
+    /// After a full collection that found `live` bytes: is the heap exhausted? Ends
+    /// grace when it is not.
+    pub(crate) fn judge_live(&mut self, live: usize) {
+        self.last_live = live;
+        if self.config.headroom_bytes == 0 {
+            self.exhausted = false;
+            return;
+        }
+        let floor = self.nursery.size
+            + self.old.reserve_target * self.old.segment_bytes
+            + self.table_bytes()
+            + live
+            + self.external;
+        self.exhausted = floor > self.config.max_heap_bytes - self.config.headroom_bytes;
+        if !self.exhausted {
+            self.grace = false;
+        }
+    }
+
+    /// Starts grace (the program may use the headroom to handle an `OutOfMemory`): the
+    /// full-collection threshold and the tenure reserve follow the higher limit.
+    pub(crate) fn enter_grace(&mut self) {
+        if !self.grace && self.config.headroom_bytes > 0 {
+            self.grace = true;
+            self.next_full_at = self.full_gc_threshold(self.last_live + self.external);
+            self.refill_reserve();
+        }
+    }
+
+    /// `Err` when a full collection ran since the collection count was `fulls` and it
+    /// found the heap exhausted: the allocation fails instead of thrashing.
+    pub(crate) fn check_exhausted(
+        &mut self,
+        fulls: u64,
+        bytes: usize,
+    ) -> Result<(), crate::OutOfMemory> {
+        if self.exhausted && self.stats.full_collections != fulls {
+            return Err(self.oom(bytes));
+        }
+        Ok(())
+    }
+}
