@@ -7,6 +7,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
+/// The memory budget of the generated programs' VM (`--max-heap 64M`).
+pub const MAX_HEAP: usize = 64 << 20;
+
 use cairn_vm::{Vm, VmError};
 
 use super::Program;
@@ -103,7 +106,10 @@ impl Runner {
 
     fn vm(&mut self) -> Result<&mut Vm, Bug> {
         if self.vm.is_none() {
-            let mut vm = Vm::new(self.class_path.clone()).map_err(|e| Bug {
+            // A small budget: programs that grow data exponentially (a string printed
+            // into itself in a loop) end in OutOfMemory at once instead of running for
+            // minutes, and the OutOfMemory paths get exercised.
+            let mut vm = Vm::with_max_heap(self.class_path.clone(), MAX_HEAP).map_err(|e| Bug {
                 program: String::new(),
                 what: format!("the VM does not boot: {e}"),
             })?;
