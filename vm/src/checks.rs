@@ -65,6 +65,16 @@ impl Vm {
         self.limits.reset();
     }
 
+    /// Signals `StackOverflow` at `frames` frames instead of the default 100 000
+    /// (harnesses that run many programs: handler search is linear in the depth, so a
+    /// program that signals at every level is quadratic in it).
+    pub fn set_frame_limit(&mut self, frames: usize) {
+        self.limits = crate::interp::frames::StackLimits::with_frames(
+            self.limits.max_slots(),
+            frames.clamp(100, crate::state::SOFT_FRAME_LIMIT),
+        );
+    }
+
     /// Number of compiled methods and blocks installed (each `eval` adds its own; they
     /// are never freed), so a long-running harness knows when to boot a fresh VM.
     pub fn installed_methods(&self) -> usize {

@@ -208,22 +208,36 @@ pub(crate) struct StackLimits {
     overflows: usize,
     /// The slot stack's maximum.
     max_slots: usize,
+    /// Frames allowed with no overflow in progress ([`SOFT_FRAME_LIMIT`] unless a
+    /// harness lowered it).
+    soft_frames: usize,
 }
 
 impl StackLimits {
     /// The normal limits for a slot stack of at most `max_slots`.
     pub(crate) fn new(max_slots: usize) -> StackLimits {
+        StackLimits::with_frames(max_slots, SOFT_FRAME_LIMIT)
+    }
+
+    /// The normal limits with `frames` frames allowed instead of [`SOFT_FRAME_LIMIT`].
+    pub(crate) fn with_frames(max_slots: usize, frames: usize) -> StackLimits {
         StackLimits {
-            frames: SOFT_FRAME_LIMIT,
+            frames,
             slots: max_slots - max_slots / 16,
             overflows: 0,
             max_slots,
+            soft_frames: frames,
         }
+    }
+
+    /// The slot stack's maximum.
+    pub(crate) fn max_slots(&self) -> usize {
+        self.max_slots
     }
 
     /// Back to the normal limits (no overflow in progress).
     pub(crate) fn reset(&mut self) {
-        *self = StackLimits::new(self.max_slots);
+        *self = StackLimits::with_frames(self.max_slots, self.soft_frames);
     }
 
     /// Grants the next reserve zone above `frames` frames and slot `need`; false when

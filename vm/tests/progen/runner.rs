@@ -10,6 +10,11 @@ use std::path::PathBuf;
 /// The memory budget of the generated programs' VM (`--max-heap 64M`).
 pub const MAX_HEAP: usize = 64 << 20;
 
+/// The frame limit of that VM: deep enough for every construct, shallow enough that a
+/// program signalling at every level of a runaway recursion (quadratic in the depth)
+/// ends in a fraction of a second.
+pub const FRAME_LIMIT: usize = 5_000;
+
 use cairn_vm::{Vm, VmError};
 
 use super::Program;
@@ -114,6 +119,7 @@ impl Runner {
                 what: format!("the VM does not boot: {e}"),
             })?;
             vm.set_gc_stress(self.gc_stress);
+            vm.set_frame_limit(FRAME_LIMIT);
             self.vm = Some(vm);
             self.runs_since_boot = 0;
             self.tally.boots += 1;
