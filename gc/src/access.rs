@@ -99,6 +99,7 @@ impl Heap {
 
     /// Number of indexed elements in the format's unit (bytes for byte formats and
     /// compiled code, 32-bit words for `Words32`, ...).
+    #[inline]
     pub fn indexable_len(&self, oop: Oop) -> usize {
         let h = self.header_of(oop);
         // SAFETY: `oop` names a live object.
@@ -197,6 +198,7 @@ impl Heap {
 
     /// The indexed part of a byte, word or compiled-code object as bytes (exact length:
     /// element count × element size). Pointer objects have none: empty.
+    #[inline]
     pub fn bytes(&self, oop: Oop) -> &[u8] {
         let (ptr, len) = self.raw_part(oop);
         // SAFETY: `raw_part` returns the object's non-pointer body, borrowed with `self`.
@@ -267,6 +269,7 @@ impl Heap {
 
     /// Address and byte length of the non-pointer part of the body (length 0 for
     /// pointer formats, whose element size is 0).
+    #[inline]
     fn raw_part(&self, oop: Oop) -> (usize, usize) {
         if !oop.is_ptr() {
             debug_assert!(false, "raw part of the immediate {oop:?}");

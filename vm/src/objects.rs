@@ -102,11 +102,13 @@ impl Vm {
 
     /// The bytes of a String or Symbol. Anything else (a VM bug: primitives are
     /// checked first) has none: a debug build stops, a release build answers empty.
+    ///
+    /// Memory-safe for any Oop: `Heap::bytes` answers only the raw part of the object's
+    /// real format (none for immediates and pointer objects). Primitives reach here after
+    /// the decoding layer checked the kind, so the semantic check is a debug assertion.
+    #[inline]
     pub(crate) fn bytes_of(&self, oop: Oop) -> &[u8] {
-        if !self.is_byte_string(oop) {
-            debug_assert!(false, "bytes_of a non-string {oop:?}");
-            return &[];
-        }
+        debug_assert!(self.is_byte_string(oop), "bytes_of a non-string {oop:?}");
         self.heap.bytes(oop)
     }
 

@@ -68,6 +68,10 @@ pub struct State {
     pub frames: Vec<Frame>,
     /// Serial of the next frame.
     pub next_serial: u64,
+    /// Successful `become:`s so far. Until the first one, every closure still fits the
+    /// receiver and temp vectors it was made with, so block activation skips the shape
+    /// check (become.md, "Cost").
+    pub swaps: u64,
     /// Interned symbols: ids, names, Symbol objects (weak or strong roots).
     pub symbols: SymbolTable,
     /// Global values by slot.

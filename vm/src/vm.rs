@@ -114,6 +114,7 @@ impl Vm {
                 sp: 0,
                 frames: Vec::with_capacity(1024),
                 next_serial: 1,
+                swaps: 0,
                 symbols: Default::default(),
                 global_values: Vec::new(),
                 global_bound: Vec::new(),

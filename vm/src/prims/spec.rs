@@ -85,13 +85,18 @@ impl Vm {
     /// shapes `def` declares. The only gate in front of a primitive function.
     #[inline(always)]
     pub(crate) fn admits(&self, def: &PrimDef, argc: usize) -> bool {
-        argc == def.args.len()
-            && self.is_kind(self.receiver(argc), def.receiver)
-            && def
-                .args
-                .iter()
-                .enumerate()
-                .all(|(i, &k)| self.is_kind(self.arg(argc, i), k))
+        if argc != def.args.len() || !self.is_kind(self.receiver(argc), def.receiver) {
+            return false;
+        }
+        // A plain loop: the iterator chain was not inlined on the send path.
+        let mut i = 0;
+        while i < argc {
+            if !self.is_kind(self.arg(argc, i), def.args[i]) {
+                return false;
+            }
+            i += 1;
+        }
+        true
     }
 
     /// True when `o` has the shape `kind` describes.
@@ -130,7 +135,9 @@ impl Vm {
                         && self.heap.format(o) == Format::CompiledCode
                 }
             }
-            Kind::Block => self.block_arity(o).is_some(),
+            // The class alone: the primitives taking a block check its arity and shape
+            // (`block_arity`) before they run it.
+            Kind::Block => o.is_ptr() && self.s.known.blocks.contains(&self.class_of(o).0),
             Kind::Exception => self.is_exception(o),
             Kind::System => o == self.s.specials.system,
         }
