@@ -16,6 +16,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    jit: JitArgs,
 }
 
 #[derive(Subcommand)]
@@ -52,13 +54,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let jit = match JitConfig::from_args(&cli.jit) {
+        Ok(jit) => jit,
+        Err(message) => return ExitCode::from(usage_error(&message) as u8),
+    };
     let status = match cli.command {
         Command::Run {
             class_path,
             class,
             args,
-        } => run(class_path, class, args),
-        Command::Eval { expression } => eval(&expression),
+        } => run(class_path, class, args, &jit),
+        Command::Eval { expression } => eval(&expression, &jit),
     };
     ExitCode::from(status.clamp(0, 255) as u8)
 }
@@ -68,7 +74,12 @@ fn main() -> ExitCode {
 fn som_flags(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
     let mut out: Vec<OsString> = Vec::new();
     for a in args {
-        let after_run = out.len() == 2 && out[1] == "run";
+        // `run` may follow the global `--jit...=` flags.
+        let after_run = out.len() >= 2
+            && out[out.len() - 1] == "run"
+            && out[1..out.len() - 1]
+                .iter()
+                .all(|f| f.to_string_lossy().starts_with("--jit"));
         out.push(if after_run && a == "-cp" {
             "--cp".into()
         } else {
@@ -84,7 +95,7 @@ fn usage_error(message: &str) -> i32 {
     2
 }
 
-fn run(class_path: Option<String>, class: String, args: Vec<String>) -> i32 {
+fn run(class_path: Option<String>, class: String, args: Vec<String>, jit: &JitConfig) -> i32 {
     let mut dirs: Vec<PathBuf> = class_path
         .iter()
         .flat_map(|cp| cp.split(':'))
@@ -120,6 +131,7 @@ fn run(class_path: Option<String>, class: String, args: Vec<String>) -> i32 {
             return e.exit_status().max(1);
         }
     };
+    jit.install(&mut vm);
     let on_class_path = dirs.iter().any(|d| d.join(format!("{name}.som")).is_file());
     if !on_class_path {
         // Not a file on the class path: the class must be one of the kernel's. The
@@ -148,6 +160,7 @@ fn run(class_path: Option<String>, class: String, args: Vec<String>) -> i32 {
         }
     };
     print_gc_stats(&vm);
+    jit.print_stats(&vm);
     status
 }
 
@@ -166,7 +179,7 @@ fn class_path_text(dirs: &[PathBuf]) -> String {
     names.join(":")
 }
 
-fn eval(expression: &str) -> i32 {
+fn eval(expression: &str, jit: &JitConfig) -> i32 {
     let mut vm = match Vm::new(Vec::new()) {
         Ok(vm) => vm,
         Err(e) => {
@@ -174,6 +187,7 @@ fn eval(expression: &str) -> i32 {
             return e.exit_status().max(1);
         }
     };
+    jit.install(&mut vm);
     let status = match vm.eval(expression) {
         Ok(s) => {
             println!("{s}");
@@ -185,6 +199,7 @@ fn eval(expression: &str) -> i32 {
         }
     };
     print_gc_stats(&vm);
+    jit.print_stats(&vm);
     status
 }
 
@@ -192,5 +207,69 @@ fn eval(expression: &str) -> i32 {
 fn print_gc_stats(vm: &Vm) {
     if std::env::var("CAIRN_GC_STATS").is_ok_and(|v| v == "1") {
         eprintln!("{}", vm.gc_stats_line());
+    }
+}
+
+// ---- The native tier (issue 10, docs/design/jit.md §14): flags, environment, wiring. ----
+
+/// `--jit`, `--jit-threshold`, `--jit-stats` (global: before or after the subcommand).
+#[derive(clap::Args)]
+struct JitArgs {
+    /// Native tier: `off` (interpreter only, the default), `on` (compile hot methods),
+    /// `always` (compile at first call). Environment: CAIRN_JIT.
+    #[arg(long, global = true, value_name = "off|on|always")]
+    jit: Option<String>,
+    /// Invocations or loop back-edges before `--jit=on` compiles a method (default
+    /// 1000). Environment: CAIRN_JIT_THRESHOLD.
+    #[arg(long = "jit-threshold", global = true, value_name = "N")]
+    jit_threshold: Option<u32>,
+    /// Print a `cairn-jit-stats:` line on stderr at exit. Environment: CAIRN_JIT_STATS=1.
+    #[arg(long = "jit-stats", global = true)]
+    jit_stats: bool,
+}
+
+/// The tier settings after flags (which win) and the environment.
+struct JitConfig {
+    policy: cairn_vm::tier::TierPolicy,
+    stats: bool,
+}
+
+impl JitConfig {
+    fn from_args(args: &JitArgs) -> Result<JitConfig, String> {
+        use cairn_vm::tier::{TierMode, TierPolicy, DEFAULT_THRESHOLD};
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let mode_text = args.jit.clone().or_else(|| env("CAIRN_JIT"));
+        let mode = match mode_text {
+            None => TierMode::Off,
+            Some(text) => TierMode::parse(&text)
+                .ok_or_else(|| format!("--jit (or CAIRN_JIT) must be off, on or always, not '{text}'"))?,
+        };
+        let threshold = match (args.jit_threshold, env("CAIRN_JIT_THRESHOLD")) {
+            (Some(n), _) => n,
+            (None, Some(text)) => text
+                .parse()
+                .map_err(|_| format!("CAIRN_JIT_THRESHOLD must be a number, not '{text}'"))?,
+            (None, None) => DEFAULT_THRESHOLD,
+        };
+        Ok(JitConfig {
+            policy: TierPolicy { mode, threshold },
+            stats: args.jit_stats || env("CAIRN_JIT_STATS").is_some_and(|v| v == "1"),
+        })
+    }
+
+    /// Installs the Cranelift tier unless the mode is `off`; a host without a Cranelift
+    /// backend keeps running interpreted, with a message.
+    fn install(&self, vm: &mut Vm) {
+        if self.policy.mode == cairn_vm::tier::TierMode::Off {
+            return;
+        }
+        let tier: Box<dyn cairn_vm::tier::Tier> = Box::new(cairn_vm::tier::NullTier::default());
+        vm.install_tier(tier, self.policy);
+    }
+
+    fn print_stats(&self, vm: &Vm) {
+        if self.stats {
+            eprintln!("{}", vm.tier_stats_line());
+        }
     }
 }

@@ -16,6 +16,7 @@ mod objects;
 mod prims;
 pub mod state;
 pub mod syntax;
+pub mod tier;
 pub mod verifier;
 mod vm;
 

@@ -421,6 +421,8 @@ impl Vm {
             needs: crate::interp::shape::Needs::of(&code.code, code.num_args, code.num_copied),
             invocations: 0,
             back_edges: 0,
+            entry: None,
+            tier_state: crate::tier::TierState::Cold,
         }));
         let mut blocks = Vec::with_capacity(code.blocks.len());
         for b in &code.blocks {

@@ -150,6 +150,10 @@ pub struct MethodInfo {
     pub invocations: u32,
     /// Loop back-edges taken so far.
     pub back_edges: u32,
+    /// Native code from the installed tier; `None` = interpret (`vm/src/tier/`).
+    pub entry: Option<crate::tier::NativeEntry>,
+    /// Whether the tier compiled, declined or has not seen this method.
+    pub tier_state: crate::tier::TierState,
 }
 
 impl MethodInfo {

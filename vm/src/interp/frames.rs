@@ -139,6 +139,9 @@ impl Vm {
         // SAFETY: method pointers name boxed MethodInfos that are never freed.
         let m = unsafe { &mut *method };
         m.invocations = m.invocations.wrapping_add(1);
+        if m.invocations == self.tier_trigger {
+            self.tier_up(method);
+        }
         self.s.frames.push(Frame {
             method,
             pc: 0,
@@ -157,6 +160,7 @@ impl Vm {
         if self.s.frames.len() < self.frame_limit && need < STACK_SLOTS {
             let len = (need * 2).max(self.s.stack.len() * 2).min(STACK_SLOTS);
             self.s.stack.resize(len, Oop::small_int(0));
+            self.s.stack_base = self.s.stack.as_mut_ptr();
             return Ok(None);
         }
         if self.frame_limit == SOFT_FRAME_LIMIT {

@@ -1,0 +1,48 @@
+//! [`TierLayout`]: the field offsets and stable addresses compiled code reads.
+//!
+//! Offsets are computed here with `std::mem::offset_of!`, so no VM struct needs
+//! `#[repr(C)]` and no field becomes public. Addresses are stable for the VM's lifetime:
+//! the interrupt word lives in an `Arc`, the runtime functions are statics. Nothing
+//! heap-allocated by the collector is ever embedded in code (docs/design/jit.md §11).
+
+use std::mem::offset_of;
+
+use crate::vm::Vm;
+
+use super::runtime::RuntimeTable;
+
+/// What compiled code needs to know about a VM.
+#[derive(Clone, Copy, Debug)]
+pub struct TierLayout {
+    /// Offset in `Vm` of the stack base pointer (`*mut Oop`, re-read after every
+    /// runtime call: the stack may grow).
+    pub stack_base: i32,
+    /// Offsets in `Vm` of nil, true and false (old objects that compaction may move:
+    /// loaded at each use, never constants).
+    pub nil: i32,
+    /// See `nil`.
+    pub true_: i32,
+    /// See `nil`.
+    pub false_: i32,
+    /// Address of the interrupt word (a 32-bit word; non-zero = a safepoint is due).
+    pub interrupt: usize,
+    /// Byte offset of body word 0 from an object's address (gc's body-word rule).
+    pub first_slot: i32,
+    /// The runtime calls.
+    pub runtime: RuntimeTable,
+}
+
+impl TierLayout {
+    /// The layout of `vm`.
+    pub fn of(vm: &Vm) -> TierLayout {
+        TierLayout {
+            stack_base: offset_of!(Vm, s.stack_base) as i32,
+            nil: offset_of!(Vm, s.specials.nil) as i32,
+            true_: offset_of!(Vm, s.specials.true_) as i32,
+            false_: offset_of!(Vm, s.specials.false_) as i32,
+            interrupt: std::sync::Arc::as_ptr(&vm.interrupt) as usize,
+            first_slot: 8,
+            runtime: RuntimeTable::get(),
+        }
+    }
+}
