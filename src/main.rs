@@ -263,7 +263,13 @@ impl JitConfig {
         if self.policy.mode == cairn_vm::tier::TierMode::Off {
             return;
         }
-        let tier: Box<dyn cairn_vm::tier::Tier> = Box::new(cairn_vm::tier::NullTier::default());
+        let tier: Box<dyn cairn_vm::tier::Tier> = match cairn_jit::CraneliftTier::new(vm) {
+            Ok(t) => Box::new(t),
+            Err(e) => {
+                eprintln!("cairn: {e}; running interpreted");
+                Box::new(cairn_vm::tier::NullTier::default())
+            }
+        };
         vm.install_tier(tier, self.policy);
     }
 

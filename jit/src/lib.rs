@@ -15,6 +15,11 @@
 #![deny(missing_docs, unreachable_pub)]
 
 pub mod host;
+pub mod plan;
 pub mod spike;
+mod tier;
+pub mod translate;
 
 pub use host::{host_isa, JitError};
+pub use plan::MAX_CODE_BYTES;
+pub use tier::CraneliftTier;

@@ -216,9 +216,12 @@ impl Vm {
         self.tier.policy = policy;
         self.tier_trigger = policy.trigger();
         // Counters start now: methods the boot ran already have counts past the trigger.
+        // Code of a tier this one replaces dies with it: forget its entries.
         for m in &mut self.s.methods {
             m.invocations = 0;
             m.back_edges = 0;
+            m.entry = None;
+            m.tier_state = TierState::Cold;
         }
     }
 
