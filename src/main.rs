@@ -241,8 +241,9 @@ impl JitConfig {
         let mode_text = args.jit.clone().or_else(|| env("CAIRN_JIT"));
         let mode = match mode_text {
             None => TierMode::Off,
-            Some(text) => TierMode::parse(&text)
-                .ok_or_else(|| format!("--jit (or CAIRN_JIT) must be off, on or always, not '{text}'"))?,
+            Some(text) => TierMode::parse(&text).ok_or_else(|| {
+                format!("--jit (or CAIRN_JIT) must be off, on or always, not '{text}'")
+            })?,
         };
         let threshold = match (args.jit_threshold, env("CAIRN_JIT_THRESHOLD")) {
             (Some(n), _) => n,

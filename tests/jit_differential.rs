@@ -25,7 +25,11 @@ fn programs() -> Vec<(String, Vec<String>)> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "som"))
         .map(|p| {
-            let name = p.file_stem().expect("a name").to_string_lossy().into_owned();
+            let name = p
+                .file_stem()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
             let text = std::fs::read_to_string(&p).unwrap_or_default();
             let header = text.split('"').nth(1).unwrap_or("");
             let classpath = header

@@ -66,8 +66,8 @@ impl Plan {
                     | Instr::JumpIfNotNil { .. }
                     | Instr::IncLocal { .. }
             );
-            let resumable = i.site().is_some()
-                || matches!(i, Instr::PushGlobal { .. } | Instr::ReturnNonLocal);
+            let resumable =
+                i.site().is_some() || matches!(i, Instr::PushGlobal { .. } | Instr::ReturnNonLocal);
             if (conditional || resumable) && reachable(next) {
                 labels.insert(next);
                 if resumable {

@@ -107,7 +107,9 @@ impl CraneliftTier {
             .compiled_code()
             .map_or(0, |c| c.code_buffer().len());
         module.clear_context(&mut self.ctx);
-        module.finalize_definitions().map_err(|_| Bailout::Codegen)?;
+        module
+            .finalize_definitions()
+            .map_err(|_| Bailout::Codegen)?;
         let code = module.get_finalized_function(id);
         // SAFETY: `code` is the finalized body of a function declared with the entry
         // signature `(pointer, i64, i32) -> i32` in the host's C convention, which is

@@ -74,8 +74,11 @@ impl<'a, 'f> Translator<'a, 'f> {
         b.append_block_params_for_function_params(entry);
         let exit = b.create_block();
         b.append_block_param(exit, I32);
-        let blocks: BTreeMap<usize, Block> =
-            plan.labels.iter().map(|&pc| (pc, b.create_block())).collect();
+        let blocks: BTreeMap<usize, Block> = plan
+            .labels
+            .iter()
+            .map(|&pc| (pc, b.create_block()))
+            .collect();
         let frame = b.declare_var(I64);
         b.switch_to_block(entry);
         let params = b.block_params(entry).to_vec();
@@ -187,7 +190,9 @@ impl<'a, 'f> Translator<'a, 'f> {
 
     /// `State::sp` for operand depth `depth`.
     fn sp(&mut self, depth: usize) -> Value {
-        self.b.ins().iadd_imm_s(self.fp, (self.slots + depth) as i64)
+        self.b
+            .ins()
+            .iadd_imm_s(self.fp, (self.slots + depth) as i64)
     }
 
     fn vm_field(&mut self, offset: i32) -> Value {
@@ -208,13 +213,23 @@ impl<'a, 'f> Translator<'a, 'f> {
     /// Goes on in a new block if `status` is `CONTINUE`, else returns it.
     fn check(&mut self, status: Value) {
         let go_on = self.b.create_block();
-        self.b.ins().brif(status, self.exit, &[status.into()], go_on, &[]);
+        self.b
+            .ins()
+            .brif(status, self.exit, &[status.into()], go_on, &[]);
         self.b.switch_to_block(go_on);
     }
 
     /// A runtime call that may collect and change frames: the operand stack is flushed
     /// first; after `CONTINUE` the instruction's results are in memory.
-    fn call_out(&mut self, f: RuntimeFn, args: [u64; 4], sp_arg: usize, instr: &Instr, depth: usize, method: &MethodRef) {
+    fn call_out(
+        &mut self,
+        f: RuntimeFn,
+        args: [u64; 4],
+        sp_arg: usize,
+        instr: &Instr,
+        depth: usize,
+        method: &MethodRef,
+    ) {
         self.flush();
         let mut values = [self.iconst(0); 4];
         for (k, &a) in args.iter().enumerate() {
@@ -248,7 +263,13 @@ impl<'a, 'f> Translator<'a, 'f> {
     }
 
     /// Translates one instruction; answers whether control falls through to the next.
-    fn instr(&mut self, pc: usize, instr: Instr, depth: usize, method: &MethodRef) -> Result<bool, Bailout> {
+    fn instr(
+        &mut self,
+        pc: usize,
+        instr: Instr,
+        depth: usize,
+        method: &MethodRef,
+    ) -> Result<bool, Bailout> {
         let next = pc + instr.opcode().size();
         let rt = self.layout.runtime;
         match instr {
@@ -272,7 +293,14 @@ impl<'a, 'f> Translator<'a, 'f> {
                 self.push(v);
             }
             Instr::PushGlobal { site } => {
-                self.call_out(rt.global, [site as u64, next as u64, 0, 0], 2, &instr, depth, method);
+                self.call_out(
+                    rt.global,
+                    [site as u64, next as u64, 0, 0],
+                    2,
+                    &instr,
+                    depth,
+                    method,
+                );
             }
             Instr::PushSelf => {
                 let v = self.slot_load(0);
@@ -315,10 +343,24 @@ impl<'a, 'f> Translator<'a, 'f> {
                 }
             }
             Instr::MakeTempVec { n, size } => {
-                self.call_out(rt.make_temp_vec, [n as u64, size as u64, 0, next as u64], 2, &instr, depth, method);
+                self.call_out(
+                    rt.make_temp_vec,
+                    [n as u64, size as u64, 0, next as u64],
+                    2,
+                    &instr,
+                    depth,
+                    method,
+                );
             }
             Instr::MakeClosure { block, copied } => {
-                self.call_out(rt.make_closure, [block as u64, copied as u64, 0, next as u64], 2, &instr, depth, method);
+                self.call_out(
+                    rt.make_closure,
+                    [block as u64, copied as u64, 0, next as u64],
+                    2,
+                    &instr,
+                    depth,
+                    method,
+                );
             }
             Instr::Pop => self.drop_top(),
             Instr::Dup => {
@@ -328,7 +370,14 @@ impl<'a, 'f> Translator<'a, 'f> {
             }
             Instr::Send { site } | Instr::SuperSend { site } => {
                 let is_super = matches!(instr, Instr::SuperSend { .. }) as u64;
-                self.call_out(rt.send, [site as u64, next as u64, 0, is_super], 2, &instr, depth, method);
+                self.call_out(
+                    rt.send,
+                    [site as u64, next as u64, 0, is_super],
+                    2,
+                    &instr,
+                    depth,
+                    method,
+                );
             }
             Instr::Identical => self.identical(),
             Instr::ReturnTop | Instr::ReturnSelf | Instr::ReturnNil => {
@@ -360,7 +409,9 @@ impl<'a, 'f> Translator<'a, 'f> {
                 return Ok(false);
             }
             Instr::JumpBack { .. } => {
-                let target = instr.jump_target(pc).ok_or(Bailout::Unsupported("jump-back"))?;
+                let target = instr
+                    .jump_target(pc)
+                    .ok_or(Bailout::Unsupported("jump-back"))?;
                 self.flush();
                 let word = self.iconst(self.layout.interrupt as i64);
                 let pending = self.b.ins().load(I32, mem(), word, 0);
@@ -380,8 +431,15 @@ impl<'a, 'f> Translator<'a, 'f> {
                 let target = self.label(instr.jump_target(pc).expect("a jump"));
                 let v = self.pop();
                 self.flush();
-                let (t, f) = (self.vm_field(self.layout.true_), self.vm_field(self.layout.false_));
-                let (want, other) = if matches!(instr, Instr::JumpIfTrue { .. }) { (t, f) } else { (f, t) };
+                let (t, f) = (
+                    self.vm_field(self.layout.true_),
+                    self.vm_field(self.layout.false_),
+                );
+                let (want, other) = if matches!(instr, Instr::JumpIfTrue { .. }) {
+                    (t, f)
+                } else {
+                    (f, t)
+                };
                 let is_want = self.b.ins().icmp(IntCC::Equal, v, want);
                 let check = self.b.create_block();
                 self.b.ins().brif(is_want, target, &[], check, &[]);
@@ -433,14 +491,95 @@ impl<'a, 'f> Translator<'a, 'f> {
                 self.b.ins().jump(target, &[]);
                 return Ok(false);
             }
-            // The special sends: the interpreter's fast paths and send, in the runtime.
+            Instr::Add { site }
+            | Instr::Sub { site }
+            | Instr::Lt { site }
+            | Instr::Gt { site }
+            | Instr::Le { site }
+            | Instr::Ge { site }
+            | Instr::Eq { site }
+            | Instr::Ne { site } => self.small_int_binary(instr, site, next, depth),
+            // The other special sends: the interpreter's fast paths and send, in the runtime.
             _ => {
                 let site = instr.site().ok_or(Bailout::Unsupported("opcode"))?;
                 let op = instr.opcode() as u64;
-                self.call_out(rt.special, [site as u64, next as u64, 0, op], 2, &instr, depth, method);
+                self.call_out(
+                    rt.special,
+                    [site as u64, next as u64, 0, op],
+                    2,
+                    &instr,
+                    depth,
+                    method,
+                );
             }
         }
         Ok(true)
+    }
+
+    /// `+ - < > <= >= = ~=` on two SmallIntegers inline (the tagged words add, subtract
+    /// and compare like the values; overflow is the 61-bit overflow); anything else, or
+    /// an overflow, is the runtime's special send. The result is left in memory (the
+    /// next pc is a resume point, a label, anyway).
+    fn small_int_binary(&mut self, instr: Instr, site: u16, next: usize, depth: usize) {
+        let b = self.pop();
+        let a = self.pop();
+        self.flush();
+        let result_slot = self.slots + depth - 2;
+        let (fast, slow, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let both = self.b.ins().band(a, b);
+        let tag = self.b.ins().band_imm_u(both, SMALL_INT_TAG);
+        self.b.ins().brif(tag, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let cond = match instr {
+            Instr::Lt { .. } => Some(IntCC::SignedLessThan),
+            Instr::Gt { .. } => Some(IntCC::SignedGreaterThan),
+            Instr::Le { .. } => Some(IntCC::SignedLessThanOrEqual),
+            Instr::Ge { .. } => Some(IntCC::SignedGreaterThanOrEqual),
+            Instr::Eq { .. } => Some(IntCC::Equal),
+            Instr::Ne { .. } => Some(IntCC::NotEqual),
+            _ => None,
+        };
+        let r = match cond {
+            Some(cc) => {
+                let c = self.b.ins().icmp(cc, a, b);
+                let t = self.vm_field(self.layout.true_);
+                let f = self.vm_field(self.layout.false_);
+                self.b.ins().select(c, t, f)
+            }
+            None => {
+                let untagged = self.b.ins().iadd_imm_s(b, -SMALL_INT_TAG);
+                let (r, overflow) = if matches!(instr, Instr::Add { .. }) {
+                    self.b.ins().sadd_overflow(a, untagged)
+                } else {
+                    self.b.ins().ssub_overflow(a, untagged)
+                };
+                let store = self.b.create_block();
+                self.b.ins().brif(overflow, slow, &[], store, &[]);
+                self.b.switch_to_block(store);
+                r
+            }
+        };
+        self.slot_store(result_slot, r);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(slow);
+        self.slot_store(result_slot, a);
+        self.slot_store(result_slot + 1, b);
+        let args = [
+            self.iconst(site as i64),
+            self.iconst(next as i64),
+            self.sp(depth),
+            self.iconst(instr.opcode() as i64),
+        ];
+        let status = self.call(self.layout.runtime.special, args);
+        self.check(status);
+        self.reload();
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        self.mem = depth - 1;
     }
 
     /// `==`: identical words, or two heap objects that are equal boxed numbers.

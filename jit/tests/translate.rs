@@ -50,8 +50,16 @@ fn same(source: &str, want: &str) {
             "{mode:?}, stress {stress}: {source}"
         );
         if mode == TierMode::Always {
-            assert!(stat(&native, "compiled") >= 1, "{}", native.tier_stats_line());
-            assert!(stat(&native, "entries") >= 1, "{}", native.tier_stats_line());
+            assert!(
+                stat(&native, "compiled") >= 1,
+                "{}",
+                native.tier_stats_line()
+            );
+            assert!(
+                stat(&native, "entries") >= 1,
+                "{}",
+                native.tier_stats_line()
+            );
         }
     }
 }
@@ -72,8 +80,22 @@ fn literals_locals_and_arithmetic() {
 }
 
 #[test]
+fn inline_small_integer_paths_fall_back_at_the_edges() {
+    // Overflow of the 61-bit range in both directions, and operands of other classes.
+    agrees("(0 - 1152921504606846976) - 1");
+    agrees("1152921504606846975 + 1 - 1");
+    agrees("(1152921504606846975 + 1) class name");
+    agrees("(Array with: 3 < 2.5 with: 2.5 < 3 with: 3 = 3.0 with: 3 ~= 4) printString");
+    agrees("(Array with: 'a' = 'a' with: 1 = nil with: 5 >= 5 with: 4 <= 3) printString");
+    agrees("| s | s := 0. -5 to: 5 do: [:i | s := s + (i * i) - i]. s");
+}
+
+#[test]
 fn loops_back_edges_and_inc_local() {
-    same("| s | s := 0. 1 to: 1000 do: [:i | s := s + i]. s", "500500");
+    same(
+        "| s | s := 0. 1 to: 1000 do: [:i | s := s + i]. s",
+        "500500",
+    );
     same("| i | i := 0. [i < 77] whileTrue: [i := i + 1]. i", "77");
     same("| s | s := 0. 10 timesRepeat: [s := s + 2]. s", "20");
     same(
@@ -94,10 +116,18 @@ fn conditionals_nil_tests_and_non_booleans() {
 
 #[test]
 fn closures_temp_vectors_and_non_local_return() {
-    same("| n b | n := 0. b := [:x | n := n + x]. b value: 3. b value: 4. n", "7");
-    agrees("| bs | bs := (1 to: 3) collect: [:i | [i * 10]]. (bs collect: [:b | b value]) printString");
+    same(
+        "| n b | n := 0. b := [:x | n := n + x]. b value: 3. b value: 4. n",
+        "7",
+    );
+    agrees(
+        "| bs | bs := (1 to: 3) collect: [:i | [i * 10]]. (bs collect: [:b | b value]) printString",
+    );
     same("#(1 2 3 4) detect: [:x | x > 2]", "3");
-    same("| r | r := #(5 6 7) inject: 0 into: [:a :x | a + x]. r", "18");
+    same(
+        "| r | r := #(5 6 7) inject: 0 into: [:a :x | a + x]. r",
+        "18",
+    );
 }
 
 #[test]
@@ -110,7 +140,10 @@ fn identity_of_boxed_numbers_and_objects() {
 
 #[test]
 fn sends_primitives_globals_and_arrays() {
-    same("| a | a := Array new: 5. 1 to: 5 do: [:i | a at: i put: i * i]. (a at: 4) + a size", "21");
+    same(
+        "| a | a := Array new: 5. 1 to: 5 do: [:i | a at: i put: i * i]. (a at: 4) + a size",
+        "21",
+    );
     same("'abc' , 'def'", "'abcdef'");
     agrees("Object name");
     agrees("(#(3 1 2) collect: [:x | x * 2]) printString");

@@ -73,7 +73,7 @@ pub struct Vm {
     pub(crate) class_by_hash: FxHashMap<u32, Vec<u32>>,
     /// The native tier, its policy and counters (`vm/src/tier/`).
     pub(crate) tier: crate::tier::TierSlot,
-    /// The counter value that calls `Vm::tier_up` (0 = never: no tier, or mode off).
+    /// Where methods' tier-up countdowns start (0 = never: no tier, or mode off).
     pub(crate) tier_trigger: u32,
 }
 

@@ -138,8 +138,8 @@ impl Vm {
         self.s.next_serial += 1;
         // SAFETY: method pointers name boxed MethodInfos that are never freed.
         let m = unsafe { &mut *method };
-        m.invocations = m.invocations.wrapping_add(1);
-        if m.invocations == self.tier_trigger {
+        m.hot_countdown = m.hot_countdown.wrapping_sub(1);
+        if m.hot_countdown == 0 {
             self.tier_up(method);
         }
         self.s.frames.push(Frame {

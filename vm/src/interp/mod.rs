@@ -367,8 +367,8 @@ impl Vm {
                     }
                     Opcode::JumpBack => {
                         pc = pc + 3 - u16_at(code, pc + 1);
-                        m.back_edges = m.back_edges.wrapping_add(1);
-                        if m.back_edges == self.tier_trigger && self.tier_up_loop(method) {
+                        m.loop_countdown = m.loop_countdown.wrapping_sub(1);
+                        if m.loop_countdown == 0 && self.tier_up_loop(method) {
                             // On-stack replacement: the frame already has the compiled
                             // layout; native code resumes at the loop head.
                             self.save_pc(pc);
@@ -484,7 +484,13 @@ impl Vm {
     }
 
     /// Allocates a closure over block method `block`, popping `copied` values.
-    pub(crate) fn make_closure(&mut self, block: u32, copied: usize, fp: usize, home: u64) -> VmResult<()> {
+    pub(crate) fn make_closure(
+        &mut self,
+        block: u32,
+        copied: usize,
+        fp: usize,
+        home: u64,
+    ) -> VmResult<()> {
         // SAFETY: block method indices are valid.
         let argc = self.s.methods[block as usize].num_args;
         let class = ClassIndex(self.s.known.blocks[argc.min(3)]);

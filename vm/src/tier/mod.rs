@@ -92,8 +92,9 @@ impl Default for TierPolicy {
 }
 
 impl TierPolicy {
-    /// The counter value at which `Vm::tier_up` is called: 0 never matches a counter
-    /// that was just incremented (until it wraps, where `tier_up` is a cheap no-op).
+    /// Where the countdowns start (`MethodInfo::hot_countdown`): `Vm::tier_up` runs when
+    /// one reaches 0. 0 means never: the first decrement wraps (after 2^32 more,
+    /// `tier_up` is a cheap no-op).
     pub(crate) fn trigger(self) -> u32 {
         match self.mode {
             TierMode::Off => 0,
@@ -215,11 +216,11 @@ impl Vm {
         self.tier.tier = Some(tier);
         self.tier.policy = policy;
         self.tier_trigger = policy.trigger();
-        // Counters start now: methods the boot ran already have counts past the trigger.
-        // Code of a tier this one replaces dies with it: forget its entries.
+        // Counters start now (the boot ran methods already); code of a tier this one
+        // replaces dies with it: forget its entries.
         for m in &mut self.s.methods {
-            m.invocations = 0;
-            m.back_edges = 0;
+            m.hot_countdown = self.tier_trigger;
+            m.loop_countdown = self.tier_trigger;
             m.entry = None;
             m.tier_state = TierState::Cold;
         }
@@ -227,7 +228,12 @@ impl Vm {
 
     /// The `--jit-stats` line: `cairn-jit-stats: compiled=.. blocks=.. ...`.
     pub fn tier_stats_line(&self) -> String {
-        let st = self.tier.tier.as_ref().map(|t| t.stats()).unwrap_or_default();
+        let st = self
+            .tier
+            .tier
+            .as_ref()
+            .map(|t| t.stats())
+            .unwrap_or_default();
         let mut bailouts: Vec<String> = st
             .bailouts
             .iter()
@@ -266,9 +272,8 @@ impl Vm {
             return;
         };
         let handle = MethodRef::new(method);
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            tier.compile(self, handle)
-        }));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tier.compile(self, handle)));
         self.tier.tier = Some(tier);
         // SAFETY: as above; `compile` held no reference into the MethodInfo past its return.
         let m = unsafe { &mut *method };

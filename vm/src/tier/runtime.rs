@@ -244,8 +244,11 @@ extern "C" fn rt_store(vm: *mut Vm, object: u64, index: u64, value: u64, _: u64)
         // SAFETY: the same stores the interpreter makes unchecked (`PopField`,
         // `StoreTempVec`, ...): the object has the slot (shape.rs, docs/design/become.md).
         unsafe {
-            vm.heap
-                .store_unchecked(Oop::from_bits(object), index as usize, Oop::from_bits(value))
+            vm.heap.store_unchecked(
+                Oop::from_bits(object),
+                index as usize,
+                Oop::from_bits(value),
+            )
         };
         Ok(CONTINUE)
     })
