@@ -163,3 +163,14 @@ fn deep_recursion_signals_stack_overflow_in_both_tiers() {
     let mut native = vm(TierMode::Always, 0);
     assert_eq!(eval(&mut native, src), want);
 }
+
+#[test]
+fn a_hot_loop_enters_native_code_at_its_back_edge() {
+    // `on` at threshold 2: the do-it is invoked once, so only its loop's back-edge
+    // counter can trigger; the running activation continues natively (OSR).
+    let src = "| s | s := 0. 1 to: 5000 do: [:i | s := s + i]. s";
+    let mut native = vm(TierMode::On, 0);
+    assert_eq!(eval(&mut native, src), "12502500");
+    assert!(stat(&native, "osr") >= 1, "{}", native.tier_stats_line());
+    assert!(stat(&native, "entries") >= 1, "{}", native.tier_stats_line());
+}

@@ -194,8 +194,10 @@ pub(crate) struct TierSlot {
     pub(crate) error: Option<VmError>,
     /// Native entries made by the dispatch loop (the stats' `entries`).
     pub(crate) entries: u64,
-    /// Compilations that panicked (counted as `codegen` bailouts).
+    /// Compilations that panicked (counted as `panic` bailouts).
     pub(crate) panics: u64,
+    /// Loops entered natively at their back-edge right after compilation (OSR).
+    pub(crate) osr: u64,
 }
 
 impl Default for TierSlot {
@@ -206,6 +208,7 @@ impl Default for TierSlot {
             error: None,
             entries: 0,
             panics: 0,
+            osr: 0,
         }
     }
 }
@@ -244,7 +247,7 @@ impl Vm {
             bailouts.push(format!("panic:{}", self.tier.panics));
         }
         format!(
-            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} entries={}",
+            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} entries={} osr={}",
             self.tier.policy.mode,
             st.methods,
             st.blocks,
@@ -253,6 +256,7 @@ impl Vm {
             st.max_compile.as_micros(),
             st.code_bytes,
             self.tier.entries,
+            self.tier.osr,
         )
     }
 
@@ -297,7 +301,9 @@ impl Vm {
     pub(crate) fn tier_up_loop(&mut self, method: *mut MethodInfo) -> bool {
         self.tier_up(method);
         // SAFETY: as in `tier_up`.
-        unsafe { (*method).entry.is_some() }
+        let native = unsafe { (*method).entry.is_some() };
+        self.tier.osr += native as u64;
+        native
     }
 
     /// Runs native code for the top frame (`fp`, from bytecode pc `pc`); answers its
