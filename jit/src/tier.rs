@@ -83,6 +83,7 @@ impl CraneliftTier {
         module.clear_context(&mut self.ctx);
         let sig = self.entry_signature();
         let runtime_sig = self.runtime_signature();
+        let entry_sig = self.entry_signature();
         let module = self.module.as_mut().ok_or(Bailout::Codegen)?;
         let id = module
             .declare_anonymous_function(&sig)
@@ -91,7 +92,8 @@ impl CraneliftTier {
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let rt = b.import_signature(runtime_sig);
-            Translator::translate(&mut b, rt, &self.layout, method, &plan)?;
+            let native = b.import_signature(entry_sig);
+            Translator::translate(&mut b, (rt, native), &self.layout, method, &plan)?;
             b.finalize(module.isa().frontend_config());
         }
         if let Err(e) = module.define_function(id, &mut self.ctx) {

@@ -39,6 +39,8 @@ pub struct Translator<'a, 'f> {
     layout: &'a TierLayout,
     /// The runtime-call signature `(vm, a, b, c, d) -> u32`.
     sig: SigRef,
+    /// The native-entry signature `(vm, fp, resume) -> u32` (calls after `ENTER`).
+    entry_sig: SigRef,
     vm: Value,
     fp: Value,
     /// Address of the frame's slot 0 (`stack_base + 8 * fp`), redefined after calls.
@@ -65,7 +67,7 @@ impl<'a, 'f> Translator<'a, 'f> {
     /// and `sig` imported as the runtime-call signature).
     pub fn translate(
         b: &'a mut FunctionBuilder<'f>,
-        sig: SigRef,
+        (sig, entry_sig): (SigRef, SigRef),
         layout: &'a TierLayout,
         method: &MethodRef,
         plan: &Plan,
@@ -86,6 +88,7 @@ impl<'a, 'f> Translator<'a, 'f> {
             b,
             layout,
             sig,
+            entry_sig,
             vm: params[0],
             fp: params[1],
             frame,
@@ -219,6 +222,43 @@ impl<'a, 'f> Translator<'a, 'f> {
         self.b.switch_to_block(go_on);
     }
 
+    /// After a send's runtime call: `CONTINUE` goes on; `ENTER` calls the pushed frame's
+    /// native code (§4.3) and goes on if it returned into this frame (`CONTINUE`);
+    /// anything else is returned (`INTERPRET` from the callee as `LEAVE`: the loop
+    /// interprets it).
+    fn check_send(&mut self, status: Value) {
+        let (go_on, other, call) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(status, other, &[], go_on, &[]);
+        self.b.switch_to_block(other);
+        let enter = self.b.ins().icmp_imm_s(IntCC::Equal, status, status::ENTER as i64);
+        self.b
+            .ins()
+            .brif(enter, call, &[], self.exit, &[status.into()]);
+        self.b.switch_to_block(call);
+        let entry = self.vm_field(self.layout.enter_entry);
+        let fp = self.vm_field(self.layout.enter_fp);
+        let at_entry = self.b.ins().iconst(I32, 0);
+        let done = self
+            .b
+            .ins()
+            .call_indirect(self.entry_sig, entry, &[self.vm, fp, at_entry]);
+        let done = self.b.inst_results(done)[0];
+        let interpret = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, done, status::INTERPRET as i64);
+        let leave = self.b.ins().iconst(I32, status::LEAVE as i64);
+        let done = self.b.ins().select(interpret, leave, done);
+        self.b
+            .ins()
+            .brif(done, self.exit, &[done.into()], go_on, &[]);
+        self.b.switch_to_block(go_on);
+    }
+
     /// A runtime call that may collect and change frames: the operand stack is flushed
     /// first; after `CONTINUE` the instruction's results are in memory.
     fn call_out(
@@ -240,7 +280,11 @@ impl<'a, 'f> Translator<'a, 'f> {
             };
         }
         let status = self.call(f, values);
-        self.check(status);
+        if instr.site().is_some() {
+            self.check_send(status);
+        } else {
+            self.check(status);
+        }
         self.reload();
         let (pops, pushes) = instr.stack_effect(|s| method.site(s as usize).map_or(0, |s| s.argc));
         self.mem = depth - pops + pushes;
@@ -575,7 +619,7 @@ impl<'a, 'f> Translator<'a, 'f> {
             self.iconst(instr.opcode() as i64),
         ];
         let status = self.call(self.layout.runtime.special, args);
-        self.check(status);
+        self.check_send(status);
         self.reload();
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);

@@ -26,6 +26,11 @@ pub struct TierLayout {
     pub false_: i32,
     /// Address of the interrupt word (a 32-bit word; non-zero = a safepoint is due).
     pub interrupt: usize,
+    /// Offsets in `Vm` of the entry address and `fp` a runtime call answering `ENTER`
+    /// leaves for its caller.
+    pub enter_entry: i32,
+    /// See `enter_entry`.
+    pub enter_fp: i32,
     /// Byte offset of body word 0 from an object's address (gc's body-word rule).
     pub first_slot: i32,
     /// The runtime calls.
@@ -41,6 +46,8 @@ impl TierLayout {
             true_: offset_of!(Vm, s.specials.true_) as i32,
             false_: offset_of!(Vm, s.specials.false_) as i32,
             interrupt: std::sync::Arc::as_ptr(&vm.interrupt) as usize,
+            enter_entry: offset_of!(Vm, tier.enter_entry) as i32,
+            enter_fp: offset_of!(Vm, tier.enter_fp) as i32,
             first_slot: 8,
             runtime: RuntimeTable::get(),
         }

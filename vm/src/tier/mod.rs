@@ -39,7 +39,8 @@ pub mod status {
     pub const CONTINUE: u32 = 0;
     /// Frames changed: return at once, touching nothing; the loop runs the top frame.
     pub const LEAVE: u32 = 1;
-    /// Reserved for native-to-native calls (stage 4): a frame with code was pushed.
+    /// Runtime only: it pushed a frame whose method has native code, directly above the
+    /// caller's; `TierLayout::{enter_entry, enter_fp}` name it. The caller calls it.
     pub const ENTER: u32 = 2;
     /// A `VmError` is in `Vm::tier_error`.
     pub const ERROR: u32 = 3;
@@ -198,6 +199,23 @@ pub(crate) struct TierSlot {
     pub(crate) panics: u64,
     /// Loops entered natively at their back-edge right after compilation (OSR).
     pub(crate) osr: u64,
+    /// With status `ENTER`: the pushed frame's native entry (as an address) and `fp`.
+    pub(crate) enter_entry: usize,
+    pub(crate) enter_fp: usize,
+    /// Native calls made by compiled code (`ENTER` answered).
+    pub(crate) direct_calls: u64,
+    /// Lowest native stack address compiled code may call deeper from (§4.3's budget).
+    pub(crate) native_limit: usize,
+}
+
+/// Native stack compiled code may use for nested native calls below `enter_native`.
+const NATIVE_BUDGET: usize = 256 * 1024;
+
+/// An address in the current native stack frame.
+#[inline(always)]
+pub(crate) fn stack_address() -> usize {
+    let probe = 0u8;
+    std::hint::black_box(&probe) as *const u8 as usize
 }
 
 impl Default for TierSlot {
@@ -209,6 +227,10 @@ impl Default for TierSlot {
             entries: 0,
             panics: 0,
             osr: 0,
+            enter_entry: 0,
+            enter_fp: 0,
+            direct_calls: 0,
+            native_limit: usize::MAX,
         }
     }
 }
@@ -247,7 +269,7 @@ impl Vm {
             bailouts.push(format!("panic:{}", self.tier.panics));
         }
         format!(
-            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} entries={} osr={}",
+            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} entries={} direct-calls={} osr={}",
             self.tier.policy.mode,
             st.methods,
             st.blocks,
@@ -256,6 +278,7 @@ impl Vm {
             st.max_compile.as_micros(),
             st.code_bytes,
             self.tier.entries,
+            self.tier.direct_calls,
             self.tier.osr,
         )
     }
@@ -313,12 +336,16 @@ impl Vm {
     pub(crate) fn enter_native(&mut self, entry: NativeEntry, fp: usize, pc: usize) -> u32 {
         debug_assert_eq!(self.s.stack_base, self.s.stack.as_mut_ptr());
         self.tier.entries += 1;
+        let outer_limit = self.tier.native_limit;
+        self.tier.native_limit = stack_address().saturating_sub(NATIVE_BUDGET);
         let vm: *mut Vm = self;
         // SAFETY: `entry` was made by the installed tier for this frame's method, which
         // keeps its code alive as long as the tier lives (the VM owns it). Compiled code
         // touches the VM only through `vm`, the offsets of `TierLayout` and the runtime
         // calls, within the frame's slots and operand stack that the verifier sized.
-        unsafe { entry(vm, fp, pc as u32) }
+        let status = unsafe { entry(vm, fp, pc as u32) };
+        self.tier.native_limit = outer_limit;
+        status
     }
 
     /// The error a runtime call left with status `ERROR`.

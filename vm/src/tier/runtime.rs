@@ -22,7 +22,7 @@ use cairn_gc::Oop;
 use crate::bytecode::Opcode;
 use crate::vm::{Vm, VmError, VmResult};
 
-use super::status::{CONTINUE, ERROR, LEAVE};
+use super::status::{CONTINUE, ENTER, ERROR, LEAVE};
 
 /// The signature of every runtime call.
 pub type RuntimeFn = extern "C" fn(vm: *mut Vm, a: u64, b: u64, c: u64, d: u64) -> u32;
@@ -37,7 +37,8 @@ pub struct RuntimeTable {
     pub special: RuntimeFn,
     /// `(global site, pc, sp, -)`: pushes a global's value; unbound: loads or sends.
     pub global: RuntimeFn,
-    /// `(value, sp, -, -)`: returns `value` from the top frame (always `LEAVE`).
+    /// `(value, sp, -, -)`: returns `value` from the top frame: `CONTINUE` for a plain
+    /// frame (the caller is on top with the value), `LEAVE` after an unwind.
     pub ret: RuntimeFn,
     /// `(pc, sp, -, -)`: `^value` from a block (the value at `sp - 1`).
     pub non_local_return: RuntimeFn,
@@ -110,12 +111,32 @@ impl Vm {
         self.s.frames.last().map_or(0, |f| f.serial)
     }
 
-    /// `CONTINUE` when the frame `serial` is still on top at `pc`, else `LEAVE`.
-    fn status_after(&self, serial: u64, pc: u64) -> u32 {
+    /// After a send from the frame `serial`: `CONTINUE` (answered without a frame),
+    /// `ENTER` (one frame pushed right above it, at its entry, with native code, and
+    /// native stack and no safepoint due: the caller calls it), else `LEAVE`.
+    fn status_after_send(&mut self, serial: u64, pc: u64) -> u32 {
         if self.still_in(serial, pc as usize) {
-            CONTINUE
-        } else {
-            LEAVE
+            return CONTINUE;
+        }
+        let n = self.s.frames.len();
+        if n < 2 || self.s.frames[n - 2].serial != serial {
+            return LEAVE;
+        }
+        let top = self.s.frames[n - 1];
+        // SAFETY: frames name boxed MethodInfos that are never freed.
+        let entry = unsafe { (*top.method).entry };
+        match entry {
+            Some(e)
+                if top.pc == 0
+                    && !self.interrupt_pending()
+                    && super::stack_address() > self.tier.native_limit =>
+            {
+                self.tier.enter_entry = e as usize;
+                self.tier.enter_fp = top.fp as usize;
+                self.tier.direct_calls += 1;
+                ENTER
+            }
+            _ => LEAVE,
         }
     }
 
@@ -165,7 +186,7 @@ extern "C" fn rt_send(vm: *mut Vm, site: u64, pc: u64, sp: u64, is_super: u64) -
         let serial = vm.call_out(pc, sp);
         let method = vm.top_method();
         vm.send_site(method, site as usize, is_super != 0)?;
-        Ok(vm.status_after(serial, pc))
+        Ok(vm.status_after_send(serial, pc))
     })
 }
 
@@ -174,7 +195,7 @@ extern "C" fn rt_special(vm: *mut Vm, site: u64, pc: u64, sp: u64, op: u64) -> u
         let serial = vm.call_out(pc, sp);
         let op = Opcode::from_byte(op as u8).expect("a special-send opcode");
         vm.special_send(op, site as usize)?;
-        Ok(vm.status_after(serial, pc))
+        Ok(vm.status_after_send(serial, pc))
     })
 }
 
@@ -197,8 +218,15 @@ extern "C" fn rt_global(vm: *mut Vm, site: u64, pc: u64, sp: u64, _: u64) -> u32
 extern "C" fn rt_return(vm: *mut Vm, value: u64, sp: u64, _: u64, _: u64) -> u32 {
     guarded(vm, |vm| {
         vm.s.sp = sp as usize;
+        let flags = vm.s.frames.last().expect("a returning frame").flags;
         vm.return_value(Oop::from_bits(value))?;
-        Ok(LEAVE)
+        // A plain frame returned into its caller (a native caller goes on, the loop
+        // reloads); a flagged one continued an unwind or a handler's return.
+        Ok(if flags & !crate::interp::frames::flags::BLOCK == 0 {
+            CONTINUE
+        } else {
+            LEAVE
+        })
     })
 }
 
