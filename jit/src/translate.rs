@@ -28,6 +28,8 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 
 use crate::plan::Plan;
 
+mod fastpath;
+
 const I64: types::Type = types::I64;
 const I32: types::Type = types::I32;
 /// Tag of a SmallInteger; its tagged 1 is 8 (`(1 << 3) | 1` minus the tag).
@@ -56,7 +58,7 @@ pub struct Translator<'a, 'f> {
     literals: usize,
 }
 
-fn mem() -> MemFlagsData {
+pub(super) fn mem() -> MemFlagsData {
     // Frame slots, object bodies and VM fields: aligned, and never trapping (the
     // verifier sized the frame, the holder/shape invariants of the interpreter hold).
     MemFlagsData::trusted()
@@ -543,6 +545,9 @@ impl<'a, 'f> Translator<'a, 'f> {
             | Instr::Ge { site }
             | Instr::Eq { site }
             | Instr::Ne { site } => self.small_int_binary(instr, site, next, depth),
+            Instr::At { site } | Instr::AtPut { site } => {
+                self.array_access(instr, site, next, depth)
+            }
             // The other special sends: the interpreter's fast paths and send, in the runtime.
             _ => {
                 let site = instr.site().ok_or(Bailout::Unsupported("opcode"))?;
@@ -558,100 +563,5 @@ impl<'a, 'f> Translator<'a, 'f> {
             }
         }
         Ok(true)
-    }
-
-    /// `+ - < > <= >= = ~=` on two SmallIntegers inline (the tagged words add, subtract
-    /// and compare like the values; overflow is the 61-bit overflow); anything else, or
-    /// an overflow, is the runtime's special send. The result is left in memory (the
-    /// next pc is a resume point, a label, anyway).
-    fn small_int_binary(&mut self, instr: Instr, site: u16, next: usize, depth: usize) {
-        let b = self.pop();
-        let a = self.pop();
-        self.flush();
-        let result_slot = self.slots + depth - 2;
-        let (fast, slow, join) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        let both = self.b.ins().band(a, b);
-        let tag = self.b.ins().band_imm_u(both, SMALL_INT_TAG);
-        self.b.ins().brif(tag, fast, &[], slow, &[]);
-        self.b.switch_to_block(fast);
-        let cond = match instr {
-            Instr::Lt { .. } => Some(IntCC::SignedLessThan),
-            Instr::Gt { .. } => Some(IntCC::SignedGreaterThan),
-            Instr::Le { .. } => Some(IntCC::SignedLessThanOrEqual),
-            Instr::Ge { .. } => Some(IntCC::SignedGreaterThanOrEqual),
-            Instr::Eq { .. } => Some(IntCC::Equal),
-            Instr::Ne { .. } => Some(IntCC::NotEqual),
-            _ => None,
-        };
-        let r = match cond {
-            Some(cc) => {
-                let c = self.b.ins().icmp(cc, a, b);
-                let t = self.vm_field(self.layout.true_);
-                let f = self.vm_field(self.layout.false_);
-                self.b.ins().select(c, t, f)
-            }
-            None => {
-                let untagged = self.b.ins().iadd_imm_s(b, -SMALL_INT_TAG);
-                let (r, overflow) = if matches!(instr, Instr::Add { .. }) {
-                    self.b.ins().sadd_overflow(a, untagged)
-                } else {
-                    self.b.ins().ssub_overflow(a, untagged)
-                };
-                let store = self.b.create_block();
-                self.b.ins().brif(overflow, slow, &[], store, &[]);
-                self.b.switch_to_block(store);
-                r
-            }
-        };
-        self.slot_store(result_slot, r);
-        self.b.ins().jump(join, &[]);
-        self.b.switch_to_block(slow);
-        self.slot_store(result_slot, a);
-        self.slot_store(result_slot + 1, b);
-        let args = [
-            self.iconst(site as i64),
-            self.iconst(next as i64),
-            self.sp(depth),
-            self.iconst(instr.opcode() as i64),
-        ];
-        let status = self.call(self.layout.runtime.special, args);
-        self.check_send(status);
-        self.reload();
-        self.b.ins().jump(join, &[]);
-        self.b.switch_to_block(join);
-        self.mem = depth - 1;
-    }
-
-    /// `==`: identical words, or two heap objects that are equal boxed numbers.
-    fn identical(&mut self) {
-        let b = self.pop();
-        let a = self.pop();
-        let join = self.b.create_block();
-        self.b.append_block_param(join, I32);
-        let differ = self.b.create_block();
-        let boxed = self.b.create_block();
-        let same = self.b.ins().icmp(IntCC::Equal, a, b);
-        let one = self.b.ins().iconst(I32, 1);
-        let zero = self.b.ins().iconst(I32, 0);
-        self.b.ins().brif(same, join, &[one.into()], differ, &[]);
-        self.b.switch_to_block(differ);
-        let either = self.b.ins().bor(a, b);
-        let tags = self.b.ins().band_imm_u(either, 7);
-        self.b.ins().brif(tags, join, &[zero.into()], boxed, &[]);
-        self.b.switch_to_block(boxed);
-        self.b.set_cold_block(boxed);
-        let z = self.iconst(0);
-        let r = self.call(self.layout.runtime.same_boxed, [a, b, z, z]);
-        self.b.ins().jump(join, &[r.into()]);
-        self.b.switch_to_block(join);
-        let r = self.b.block_params(join)[0];
-        let t = self.vm_field(self.layout.true_);
-        let f = self.vm_field(self.layout.false_);
-        let v = self.b.ins().select(r, t, f);
-        self.push(v);
     }
 }

@@ -146,6 +146,15 @@ fn sends_primitives_globals_and_arrays() {
     );
     same("'abc' , 'def'", "'abcdef'");
     agrees("Object name");
+    // The inline at:/at:put: path and its edges: bounds, index kinds, other classes,
+    // a prefixed (> 254 slots) Array.
+    agrees("| a | a := Array new: 3. a at: 3 put: 7. (a at: 3) + (a at: 1) isNil asString size");
+    agrees("[(Array new: 3) at: 0] on: Error do: [:e | e class name]");
+    agrees("[(Array new: 3) at: 4 put: 1] on: Error do: [:e | e class name]");
+    agrees("[(Array new: 3) at: 1.5] on: Error do: [:e | e class name]");
+    agrees("'hello' at: 2");
+    agrees("| a | a := Array new: 300. 1 to: 300 do: [:i | a at: i put: i]. (a at: 300) + (a at: 255) + (a at: 1)");
+    agrees("| a s | a := Array new: 1000. 1 to: 1000 do: [:i | a at: i put: (Array with: i)]. s := 0. a do: [:x | s := s + (x at: 1)]. s");
     agrees("(#(3 1 2) collect: [:x | x * 2]) printString");
 }
 

@@ -31,6 +31,13 @@ pub struct TierLayout {
     pub enter_entry: i32,
     /// See `enter_entry`.
     pub enter_fp: i32,
+    /// Class index of Array (the `at:`/`at:put:` fast path's exact class).
+    pub array_class: u64,
+    /// Header bits: class index mask, and the shift of the 8-bit size field (255 =
+    /// the size is in a prefix word: at least 255 slots).
+    pub class_mask: u64,
+    /// See `class_mask`.
+    pub size_shift: u32,
     /// Byte offset of body word 0 from an object's address (gc's body-word rule).
     pub first_slot: i32,
     /// The runtime calls.
@@ -48,6 +55,9 @@ impl TierLayout {
             interrupt: std::sync::Arc::as_ptr(&vm.interrupt) as usize,
             enter_entry: offset_of!(Vm, tier.enter_entry) as i32,
             enter_fp: offset_of!(Vm, tier.enter_fp) as i32,
+            array_class: vm.s.known.array as u64,
+            class_mask: cairn_gc::header::CLASS_MASK,
+            size_shift: cairn_gc::header::SLOTS_SHIFT,
             first_slot: 8,
             runtime: RuntimeTable::get(),
         }
