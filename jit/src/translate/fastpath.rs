@@ -1,5 +1,5 @@
 //! Inline fast paths of the special sends, each falling back to the runtime's special
-//! send (docs/design/jit.md §7): SmallInteger `+ - < > <= >= = ~=`, Array `at:` and
+//! send (docs/design/jit.md §7): SmallInteger `+ - * < > <= >= = ~=`, Array `at:` and
 //! `at:put:`, and `==`. They answer what the interpreter's fast paths answer; anything
 //! else goes through `rt_special`, which runs the interpreter's remaining fast paths and
 //! then the send, so both tiers agree by construction.
@@ -56,7 +56,7 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(ok);
     }
 
-    /// `+ - < > <= >= = ~=` on two SmallIntegers: the tagged words add, subtract and
+    /// `+ - * < > <= >= = ~=` on two SmallIntegers: the tagged words add, subtract and
     /// compare like the values, and overflow exactly when the 61-bit values do.
     pub(super) fn small_int_binary(&mut self, instr: Instr, site: u16, next: usize, depth: usize) {
         self.fast_or_special((instr, site, next, depth), 2, |t, ops, slow| {
@@ -82,14 +82,22 @@ impl Translator<'_, '_> {
                 }
                 None => {
                     let untagged = t.b.ins().iadd_imm_s(b, -SMALL_INT_TAG);
-                    let (r, overflow) = if matches!(instr, Instr::Add { .. }) {
-                        t.b.ins().sadd_overflow(a, untagged)
-                    } else {
-                        t.b.ins().ssub_overflow(a, untagged)
+                    let (r, overflow) = match instr {
+                        Instr::Add { .. } => t.b.ins().sadd_overflow(a, untagged),
+                        Instr::Sub { .. } => t.b.ins().ssub_overflow(a, untagged),
+                        // x * 8y = 8xy fits in 64 bits exactly when xy fits in 61.
+                        _ => {
+                            let x = t.b.ins().sshr_imm_u(a, 3);
+                            t.b.ins().smul_overflow(x, untagged)
+                        }
                     };
                     let fine = t.b.ins().bxor_imm_u(overflow, 1);
                     t.guard(fine, slow);
-                    r
+                    if matches!(instr, Instr::Mul { .. }) {
+                        t.b.ins().bor_imm_u(r, SMALL_INT_TAG)
+                    } else {
+                        r
+                    }
                 }
             }
         });
