@@ -540,6 +540,7 @@ impl<'a, 'f> Translator<'a, 'f> {
             Instr::Add { site }
             | Instr::Sub { site }
             | Instr::Mul { site }
+            | Instr::BitAnd { site }
             | Instr::Lt { site }
             | Instr::Gt { site }
             | Instr::Le { site }

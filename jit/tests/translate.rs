@@ -90,6 +90,7 @@ fn inline_small_integer_paths_fall_back_at_the_edges() {
     agrees("(-1152921504606846976 * -1) class name");
     agrees("(1152921504606846975 * -1) + (3 * -7) + (0 * -5) + (2 * 2.5)");
     agrees("| p | p := 1. 1 to: 80 do: [:i | p := p * 3]. p");
+    agrees("(12 & 10) + (-1 & 255) + (-8 bitAnd: -3) + ((1 bitShift: 70) & 255)");
     agrees("(Array with: 3 < 2.5 with: 2.5 < 3 with: 3 = 3.0 with: 3 ~= 4) printString");
     agrees("(Array with: 'a' = 'a' with: 1 = nil with: 5 >= 5 with: 4 <= 3) printString");
     agrees("| s | s := 0. -5 to: 5 do: [:i | s := s + (i * i) - i]. s");

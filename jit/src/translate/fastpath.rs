@@ -1,5 +1,5 @@
 //! Inline fast paths of the special sends, each falling back to the runtime's special
-//! send (docs/design/jit.md §7): SmallInteger `+ - * < > <= >= = ~=`, Array `at:` and
+//! send (docs/design/jit.md §7): SmallInteger `+ - * & < > <= >= = ~=`, Array `at:` and
 //! `at:put:`, and `==`. They answer what the interpreter's fast paths answer; anything
 //! else goes through `rt_special`, which runs the interpreter's remaining fast paths and
 //! then the send, so both tiers agree by construction.
@@ -56,8 +56,8 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(ok);
     }
 
-    /// `+ - * < > <= >= = ~=` on two SmallIntegers: the tagged words add, subtract and
-    /// compare like the values, and overflow exactly when the 61-bit values do.
+    /// `+ - * & < > <= >= = ~=` on two SmallIntegers: the tagged words add, subtract,
+    /// mask and compare like the values, and overflow exactly when the 61-bit values do.
     pub(super) fn small_int_binary(&mut self, instr: Instr, site: u16, next: usize, depth: usize) {
         self.fast_or_special((instr, site, next, depth), 2, |t, ops, slow| {
             let (a, b) = (ops[0], ops[1]);
@@ -73,6 +73,10 @@ impl Translator<'_, '_> {
                 Instr::Ne { .. } => Some(IntCC::NotEqual),
                 _ => None,
             };
+            if matches!(instr, Instr::BitAnd { .. }) {
+                // Tagged words: (8x+1) & (8y+1) = 8(x & y) + 1.
+                return t.b.ins().band(a, b);
+            }
             match cond {
                 Some(cc) => {
                     let c = t.b.ins().icmp(cc, a, b);
