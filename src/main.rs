@@ -18,6 +18,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    jit: JitArgs,
 }
 
 #[derive(Subcommand)]
@@ -91,6 +93,10 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let jit = match JitConfig::from_args(&cli.jit) {
+        Ok(jit) => jit,
+        Err(message) => return ExitCode::from(usage_error(&message) as u8),
+    };
     let status = match cli.command {
         Command::Run {
             memory,
@@ -99,10 +105,10 @@ fn main() -> ExitCode {
             args,
         } => memory
             .max_heap_bytes()
-            .map_or_else(|s| s, |max| run(max, class_path, class, args)),
+            .map_or_else(|s| s, |max| run(max, class_path, class, args, &jit)),
         Command::Eval { memory, expression } => memory
             .max_heap_bytes()
-            .map_or_else(|s| s, |max| eval(max, &expression)),
+            .map_or_else(|s| s, |max| eval(max, &expression, &jit)),
     };
     ExitCode::from(status.clamp(0, 255) as u8)
 }
@@ -114,7 +120,13 @@ fn som_flags(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
     let mut out: Vec<OsString> = Vec::new();
     let (mut in_options, mut value_next) = (false, false);
     for a in args {
-        if out.len() == 1 && a == "run" {
+        // `run` may follow the global `--jit...=` flags.
+        if a == "run"
+            && !out.is_empty()
+            && out[1..]
+                .iter()
+                .all(|f| f.to_string_lossy().starts_with("--jit"))
+        {
             in_options = true;
         } else if in_options {
             if value_next {
@@ -143,7 +155,13 @@ fn usage_error(message: &str) -> i32 {
     2
 }
 
-fn run(max_heap: usize, class_path: Option<String>, class: String, args: Vec<String>) -> i32 {
+fn run(
+    max_heap: usize,
+    class_path: Option<String>,
+    class: String,
+    args: Vec<String>,
+    jit: &JitConfig,
+) -> i32 {
     let mut dirs: Vec<PathBuf> = class_path
         .iter()
         .flat_map(|cp| cp.split(':'))
@@ -179,6 +197,7 @@ fn run(max_heap: usize, class_path: Option<String>, class: String, args: Vec<Str
             return e.exit_status().max(1);
         }
     };
+    jit.install(&mut vm);
     let on_class_path = dirs.iter().any(|d| d.join(format!("{name}.som")).is_file());
     if !on_class_path {
         // Not a file on the class path: the class must be one of the kernel's. The
@@ -207,6 +226,7 @@ fn run(max_heap: usize, class_path: Option<String>, class: String, args: Vec<Str
         }
     };
     print_gc_stats(&vm);
+    jit.print_stats(&vm);
     status
 }
 
@@ -225,7 +245,7 @@ fn class_path_text(dirs: &[PathBuf]) -> String {
     names.join(":")
 }
 
-fn eval(max_heap: usize, expression: &str) -> i32 {
+fn eval(max_heap: usize, expression: &str, jit: &JitConfig) -> i32 {
     let mut vm = match Vm::with_max_heap(Vec::new(), max_heap) {
         Ok(vm) => vm,
         Err(e) => {
@@ -233,6 +253,7 @@ fn eval(max_heap: usize, expression: &str) -> i32 {
             return e.exit_status().max(1);
         }
     };
+    jit.install(&mut vm);
     let status = match vm.eval(expression) {
         Ok(s) => {
             println!("{s}");
@@ -244,6 +265,7 @@ fn eval(max_heap: usize, expression: &str) -> i32 {
         }
     };
     print_gc_stats(&vm);
+    jit.print_stats(&vm);
     status
 }
 
@@ -251,5 +273,76 @@ fn eval(max_heap: usize, expression: &str) -> i32 {
 fn print_gc_stats(vm: &Vm) {
     if std::env::var("CAIRN_GC_STATS").is_ok_and(|v| v == "1") {
         eprintln!("{}", vm.gc_stats_line());
+    }
+}
+
+// ---- The native tier (issue 10, docs/design/jit.md §14): flags, environment, wiring. ----
+
+/// `--jit`, `--jit-threshold`, `--jit-stats` (global: before or after the subcommand).
+#[derive(clap::Args)]
+struct JitArgs {
+    /// Native tier: `off` (interpreter only, the default), `on` (compile hot methods),
+    /// `always` (compile at first call). Environment: CAIRN_JIT.
+    #[arg(long, global = true, value_name = "off|on|always")]
+    jit: Option<String>,
+    /// Invocations or loop back-edges before `--jit=on` compiles a method (default
+    /// 1000). Environment: CAIRN_JIT_THRESHOLD.
+    #[arg(long = "jit-threshold", global = true, value_name = "N")]
+    jit_threshold: Option<u32>,
+    /// Print a `cairn-jit-stats:` line on stderr at exit. Environment: CAIRN_JIT_STATS=1.
+    #[arg(long = "jit-stats", global = true)]
+    jit_stats: bool,
+}
+
+/// The tier settings after flags (which win) and the environment.
+struct JitConfig {
+    policy: cairn_vm::tier::TierPolicy,
+    stats: bool,
+}
+
+impl JitConfig {
+    fn from_args(args: &JitArgs) -> Result<JitConfig, String> {
+        use cairn_vm::tier::{TierMode, TierPolicy, DEFAULT_THRESHOLD};
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let mode_text = args.jit.clone().or_else(|| env("CAIRN_JIT"));
+        let mode = match mode_text {
+            None => TierMode::Off,
+            Some(text) => TierMode::parse(&text).ok_or_else(|| {
+                format!("--jit (or CAIRN_JIT) must be off, on or always, not '{text}'")
+            })?,
+        };
+        let threshold = match (args.jit_threshold, env("CAIRN_JIT_THRESHOLD")) {
+            (Some(n), _) => n,
+            (None, Some(text)) => text
+                .parse()
+                .map_err(|_| format!("CAIRN_JIT_THRESHOLD must be a number, not '{text}'"))?,
+            (None, None) => DEFAULT_THRESHOLD,
+        };
+        Ok(JitConfig {
+            policy: TierPolicy { mode, threshold },
+            stats: args.jit_stats || env("CAIRN_JIT_STATS").is_some_and(|v| v == "1"),
+        })
+    }
+
+    /// Installs the Cranelift tier unless the mode is `off`; a host without a Cranelift
+    /// backend keeps running interpreted, with a message.
+    fn install(&self, vm: &mut Vm) {
+        if self.policy.mode == cairn_vm::tier::TierMode::Off {
+            return;
+        }
+        let tier: Box<dyn cairn_vm::tier::Tier> = match cairn_jit::CraneliftTier::new(vm) {
+            Ok(t) => Box::new(t),
+            Err(e) => {
+                eprintln!("cairn: {e}; running interpreted");
+                Box::new(cairn_vm::tier::NullTier::default())
+            }
+        };
+        vm.install_tier(tier, self.policy);
+    }
+
+    fn print_stats(&self, vm: &Vm) {
+        if self.stats {
+            eprintln!("{}", vm.tier_stats_line());
+        }
     }
 }

@@ -18,6 +18,7 @@ mod prims;
 pub mod state;
 pub mod symbols;
 pub mod syntax;
+pub mod tier;
 pub mod verifier;
 mod vm;
 

@@ -427,8 +427,10 @@ impl Vm {
             heap_object: Oop::small_int(0),
             uses_fields: uses_fields(code),
             needs: crate::interp::shape::Needs::of(&code.code, code.num_args, code.num_copied),
-            invocations: 0,
-            back_edges: 0,
+            hot_countdown: self.tier_trigger,
+            loop_countdown: self.tier_trigger,
+            entry: None,
+            tier_state: crate::tier::TierState::Cold,
         }));
         let mut blocks = Vec::with_capacity(code.blocks.len());
         for b in &code.blocks {

@@ -146,10 +146,16 @@ pub struct MethodInfo {
     /// What this code (not its nested blocks) reads and writes without checks: see
     /// [`crate::interp::shape::Needs`] and docs/design/become.md.
     pub needs: crate::interp::shape::Needs,
-    /// Invocations so far (tier-up trigger for the JIT).
-    pub invocations: u32,
-    /// Loop back-edges taken so far.
-    pub back_edges: u32,
+    /// Invocations left before the tier compiles this method (`Vm::tier_up` runs when it
+    /// reaches 0; it starts at the policy's trigger, 0 = wraps: practically never). A
+    /// countdown, so the hot path is a decrement and a branch on its flags.
+    pub hot_countdown: u32,
+    /// Loop back-edges left before the tier compiles it (on-stack replacement).
+    pub loop_countdown: u32,
+    /// Native code from the installed tier; `None` = interpret (`vm/src/tier/`).
+    pub entry: Option<crate::tier::NativeEntry>,
+    /// Whether the tier compiled, declined or has not seen this method.
+    pub tier_state: crate::tier::TierState,
 }
 
 impl MethodInfo {

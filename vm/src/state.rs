@@ -62,6 +62,9 @@ pub enum UnwindAction {
 pub struct State {
     /// The process stack; slots `0..sp` are live.
     pub stack: Vec<Oop>,
+    /// `stack.as_mut_ptr()`, kept in step wherever the stack is resized: compiled code
+    /// reads it at a fixed offset (a `Vec`'s buffer pointer has none).
+    pub stack_base: *mut Oop,
     /// Next free stack slot.
     pub sp: usize,
     /// Activation records.

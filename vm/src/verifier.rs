@@ -103,7 +103,32 @@ fn verify_into(code: &CompiledCode, out: &mut Vec<Violation>) {
             );
         }
     }
-    // Stack depths by abstract interpretation.
+    let argc = |site: u16| code.sites.get(site as usize).map_or(0, |s| s.argc as usize);
+    walk_depths(&instrs, argc, |pc, message| bad(out, Some(pc), message));
+}
+
+/// The operand-stack depth at each instruction of verified `code` (indexed by pc; `None`
+/// for bytes inside an instruction and for unreachable code), with `argc` giving each
+/// send site's argument count. The native tier sizes its operand stack with it.
+pub fn stack_depths(code: &[u8], argc: impl Fn(u16) -> usize) -> Vec<Option<usize>> {
+    let mut by_pc = vec![None; code.len()];
+    if let Ok(instrs) = decode_all(code) {
+        let depths = walk_depths(&instrs, argc, |_, _| {});
+        for (k, &(pc, _)) in instrs.iter().enumerate() {
+            by_pc[pc] = depths[k].map(|d| d as usize);
+        }
+    }
+    by_pc
+}
+
+/// Stack depths by abstract interpretation, one per instruction; `bad` hears of every
+/// underflow and every instruction reached with two depths.
+fn walk_depths(
+    instrs: &[(usize, Instr)],
+    argc: impl Fn(u16) -> usize,
+    mut bad: impl FnMut(usize, String),
+) -> Vec<Option<i64>> {
+    let index_of = |pc: usize| instrs.binary_search_by_key(&pc, |&(p, _)| p).ok();
     let mut depth: Vec<Option<i64>> = vec![None; instrs.len()];
     let mut work = VecDeque::from([(0usize, 0i64)]);
     while let Some((k, d)) = work.pop_front() {
@@ -111,20 +136,15 @@ fn verify_into(code: &CompiledCode, out: &mut Vec<Violation>) {
         match depth[k] {
             Some(seen) if seen == d => continue,
             Some(seen) => {
-                bad(
-                    out,
-                    Some(pc),
-                    format!("reached with stack depths {seen} and {d}"),
-                );
+                bad(pc, format!("reached with stack depths {seen} and {d}"));
                 continue;
             }
             None => depth[k] = Some(d),
         }
-        let argc = |site: u16| code.sites.get(site as usize).map_or(0, |s| s.argc as usize);
-        let (pops, pushes) = i.stack_effect(argc);
+        let (pops, pushes) = i.stack_effect(&argc);
         let (pops, pushes) = (pops as i64, pushes as i64);
         if d < pops {
-            bad(out, Some(pc), format!("{i} underflows the stack"));
+            bad(pc, format!("{i} underflows the stack"));
             continue;
         }
         let after = d - pops + pushes;
@@ -145,4 +165,5 @@ fn verify_into(code: &CompiledCode, out: &mut Vec<Violation>) {
             work.push_back((k + 1, after));
         }
     }
+    depth
 }

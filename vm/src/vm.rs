@@ -89,6 +89,10 @@ pub struct Vm {
     pub(crate) class_instance_fields: Vec<String>,
     /// Class indices by the identity hash of their class object.
     pub(crate) class_by_hash: FxHashMap<u32, Vec<u32>>,
+    /// The native tier, its policy and counters (`vm/src/tier/`).
+    pub(crate) tier: crate::tier::TierSlot,
+    /// Where methods' tier-up countdowns start (0 = never: no tier, or mode off).
+    pub(crate) tier_trigger: u32,
 }
 
 impl Vm {
@@ -111,6 +115,7 @@ impl Vm {
             heap,
             s: State {
                 stack: vec![zero; INITIAL_STACK_SLOTS],
+                stack_base: std::ptr::null_mut(),
                 sp: 0,
                 frames: Vec::with_capacity(1024),
                 next_serial: 1,
@@ -146,7 +151,10 @@ impl Vm {
             reserved: FxHashMap::default(),
             class_instance_fields: Vec::new(),
             class_by_hash: FxHashMap::default(),
+            tier: Default::default(),
+            tier_trigger: 0,
         };
+        vm.s.stack_base = vm.s.stack.as_mut_ptr();
         vm.bootstrap()?;
         Ok(vm)
     }

@@ -138,7 +138,10 @@ impl Vm {
         self.s.next_serial += 1;
         // SAFETY: method pointers name boxed MethodInfos that are never freed.
         let m = unsafe { &mut *method };
-        m.invocations = m.invocations.wrapping_add(1);
+        m.hot_countdown = m.hot_countdown.wrapping_sub(1);
+        if m.hot_countdown == 0 {
+            self.tier_up(method);
+        }
         self.s.frames.push(Frame {
             method,
             pc: 0,
@@ -160,6 +163,7 @@ impl Vm {
                 .max(self.s.stack.len() * 2)
                 .min(self.limits.slots);
             self.s.stack.resize(len, Oop::small_int(0));
+            self.s.stack_base = self.s.stack.as_mut_ptr();
             return Ok(None);
         }
         if self.limits.grant_reserve(self.s.frames.len(), need) {

@@ -91,6 +91,7 @@ impl Vm {
         if need >= self.s.stack.len() {
             let len = (need * 2).min(self.limits.slots);
             self.s.stack.resize(len, Oop::small_int(0));
+            self.s.stack_base = self.s.stack.as_mut_ptr();
         }
         Ok(())
     }
@@ -134,6 +135,15 @@ impl Vm {
             let mut pc = frame.pc as usize;
             if pc == 0 && self.interrupt_pending() {
                 self.safepoint();
+            }
+            if let Some(entry) = m.entry {
+                // Native code for this method (docs/design/jit.md §4.2): it runs from
+                // `pc` (entry or a resume point) until frames change.
+                match self.enter_native(entry, fp, pc) {
+                    crate::tier::status::INTERPRET => {}
+                    crate::tier::status::ERROR => return Err(self.take_tier_error()),
+                    _ => continue 'frames,
+                }
             }
             loop {
                 let op = code[pc];
@@ -386,7 +396,13 @@ impl Vm {
                     }
                     Opcode::JumpBack => {
                         pc = pc + 3 - u16_at(code, pc + 1);
-                        m.back_edges = m.back_edges.wrapping_add(1);
+                        m.loop_countdown = m.loop_countdown.wrapping_sub(1);
+                        if m.loop_countdown == 0 && self.tier_up_loop(method) {
+                            // On-stack replacement: the frame already has the compiled
+                            // layout; native code resumes at the loop head.
+                            self.save_pc(pc);
+                            continue 'frames;
+                        }
                         if self.interrupt_pending() {
                             self.save_pc(pc);
                             self.safepoint();
@@ -449,7 +465,7 @@ impl Vm {
     /// send answered without a frame (primitive or trivial method), so the loop can go
     /// on without reloading its state.
     #[inline(always)]
-    fn still_in(&self, serial: u64, pc: usize) -> bool {
+    pub(crate) fn still_in(&self, serial: u64, pc: usize) -> bool {
         match self.s.frames.last() {
             Some(f) => f.serial == serial && f.pc as usize == pc,
             None => false,
@@ -497,7 +513,13 @@ impl Vm {
     }
 
     /// Allocates a closure over block method `block`, popping `copied` values.
-    fn make_closure(&mut self, block: u32, copied: usize, fp: usize, home: u64) -> VmResult<()> {
+    pub(crate) fn make_closure(
+        &mut self,
+        block: u32,
+        copied: usize,
+        fp: usize,
+        home: u64,
+    ) -> VmResult<()> {
         // SAFETY: block method indices are valid.
         let argc = self.s.methods[block as usize].num_args;
         let class = ClassIndex(self.s.known.blocks[argc.min(3)]);
@@ -519,7 +541,7 @@ impl Vm {
     /// `at:` (argc 1) or `at:put:` (argc 2) on an Array with a SmallInteger index in
     /// range, done in place; false when the send must happen.
     #[inline(always)]
-    fn array_access(&mut self, argc: usize) -> bool {
+    pub(crate) fn array_access(&mut self, argc: usize) -> bool {
         let (recv, index) = (self.peek(argc), self.peek(argc - 1));
         if !(recv.is_ptr() && index.is_small_int() && self.class_of(recv).0 == self.s.known.array) {
             return false;
@@ -546,7 +568,7 @@ impl Vm {
     /// `String = String-or-Symbol` without a send (String's `=` is a primitive and
     /// String cannot be shadowed); None for any other receiver.
     #[inline(never)]
-    fn string_equal(&self, a: Oop, b: Oop) -> Option<bool> {
+    pub(crate) fn string_equal(&self, a: Oop, b: Oop) -> Option<bool> {
         if !(a.is_ptr() && b.is_ptr()) || self.class_of(a).0 != self.s.known.string {
             return None;
         }
@@ -584,7 +606,7 @@ impl Vm {
 
 /// SmallInteger (and immediate Double) fast paths for the arithmetic opcodes.
 #[inline(always)]
-fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
+pub(crate) fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
     if !(a.is_small_int() && b.is_small_int()) {
         if a.is_immediate_float() && b.is_immediate_float() {
             let (x, y) = (a.as_f64(), b.as_f64());
@@ -622,7 +644,7 @@ fn arith_fast(op: Opcode, a: Oop, b: Oop) -> Option<Oop> {
 impl Vm {
     /// Double fast paths (immediate or boxed doubles, or a double and an integer).
     #[inline(never)]
-    fn float_arith(&mut self, op: Opcode, a: Oop, b: Oop) -> VmResult<Option<Oop>> {
+    pub(crate) fn float_arith(&mut self, op: Opcode, a: Oop, b: Oop) -> VmResult<Option<Oop>> {
         let Some(x) = self.double_value(a) else {
             return Ok(None);
         };
@@ -646,7 +668,7 @@ impl Vm {
 
     /// SmallInteger and Double comparison fast paths.
     #[inline(always)]
-    fn compare_fast(&self, op: Opcode, a: Oop, b: Oop) -> Option<bool> {
+    pub(crate) fn compare_fast(&self, op: Opcode, a: Oop, b: Oop) -> Option<bool> {
         if a.is_small_int() && b.is_small_int() {
             let (x, y) = (a.as_small_int(), b.as_small_int());
             return Some(match op {
