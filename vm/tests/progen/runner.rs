@@ -7,8 +7,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
-/// The memory budget of the generated programs' VM (`--max-heap 64M`).
-pub const MAX_HEAP: usize = 64 << 20;
+/// The memory budget of the generated programs' VM (`--max-heap 16M`).
+pub const MAX_HEAP: usize = 16 << 20;
 
 /// The frame limit of that VM: deep enough for every construct, shallow enough that a
 /// program signalling at every level of a runaway recursion (quadratic in the depth)
