@@ -190,14 +190,10 @@ impl Vm {
     fn guarded<T>(&mut self, f: impl FnOnce(&mut Vm) -> VmResult<T>) -> VmResult<T> {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self))) {
             Ok(r) => r,
-            Err(payload) => {
-                let what = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                Err(VmError::Fatal(format!("internal error (a VM bug): {what}")))
-            }
+            Err(payload) => Err(VmError::Fatal(format!(
+                "internal error (a VM bug): {}",
+                panic_message(payload.as_ref())
+            ))),
         }
     }
 
@@ -346,4 +342,13 @@ mod tests {
         assert!(symbols.len() > 100 && methods.iter().any(|m| m.len() > 20));
         assert_eq!((symbols, methods), table_orders(&b));
     }
+}
+
+/// The text of a caught panic's payload (a `&str` or a `String`, as `panic!` makes them).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }

@@ -89,11 +89,7 @@ fn guarded(vm: *mut Vm, f: impl FnOnce(&mut Vm) -> VmResult<u32>) -> u32 {
             ERROR
         }
         Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let what = crate::vm::panic_message(payload.as_ref());
             vm.tier.error = Some(VmError::Fatal(format!(
                 "internal error (a VM bug, in a runtime call): {what}"
             )));
