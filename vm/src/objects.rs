@@ -100,8 +100,8 @@ impl Vm {
         Ok(s)
     }
 
-    /// The bytes of a String or Symbol. Anything else (a VM bug: primitives are
-    /// checked first) has none: a debug build stops, a release build answers empty.
+    /// The bytes of a String or Symbol. Anything else is a VM bug (primitives are
+    /// checked first): a debug build stops.
     ///
     /// Memory-safe for any Oop: `Heap::bytes` answers only the raw part of the object's
     /// real format (none for immediates and pointer objects). Primitives reach here after
@@ -115,12 +115,6 @@ impl Vm {
     /// The text of a String or Symbol (lossy for non-UTF-8 bytes).
     pub(crate) fn text_of(&self, oop: Oop) -> String {
         String::from_utf8_lossy(self.bytes_of(oop)).into_owned()
-    }
-
-    /// True for a String or Symbol (or an instance of a subclass of String): byte
-    /// format, not a LargeInteger (see `prims::spec`).
-    pub(crate) fn is_string(&self, oop: Oop) -> bool {
-        self.is_byte_string(oop)
     }
 
     /// True for a Symbol.

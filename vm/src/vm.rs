@@ -250,7 +250,7 @@ impl Vm {
         // ObjectProtocol when a class does not define it).
         let sel = self.intern("printString");
         let s = self.call(sel, 0)?;
-        if self.is_string(s) {
+        if self.is_byte_string(s) {
             Ok(self.text_of(s))
         } else {
             Err(VmError::Fatal("printString did not answer a String".into()))

@@ -187,15 +187,21 @@ impl Vm {
     /// unwind skips an ensure block that cannot run, a signal sends `value:` to a
     /// handler that cannot run, which then fails).
     pub(crate) fn block_arity(&self, oop: Oop) -> Option<usize> {
-        if !oop.is_ptr() {
-            return None;
-        }
-        let c = self.class_of(oop).0;
-        let class_arity = self.s.known.blocks.iter().position(|&b| b == c)?;
+        let class_arity = self.block_class_position(oop)?;
         // The block method's count is the arity: Block3 holds every block of two or
         // more parameters, so the class alone would run a 3-parameter block with 2.
         let arity = self.closure_runnable(oop)?;
         (arity.min(2) == class_arity).then_some(arity)
+    }
+
+    /// Which of Block1, Block2, Block3 (0, 1, 2) `oop` is an instance of, if any.
+    #[inline(always)]
+    pub(crate) fn block_class_position(&self, oop: Oop) -> Option<usize> {
+        if !oop.is_ptr() {
+            return None;
+        }
+        let c = self.class_of(oop).0;
+        self.s.known.blocks.iter().position(|&b| b == c)
     }
 
     /// Whether the closure `c` (already known to be a Block1..3 instance) may be

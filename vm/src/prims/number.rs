@@ -282,7 +282,7 @@ fn at_random(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn integer_from_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let s = vm.arg(argc, 0);
-    let parsed = if vm.is_string(s) {
+    let parsed = if vm.is_byte_string(s) {
         text::parse_integer(&vm.text_of(s))
     } else {
         None
@@ -295,7 +295,7 @@ fn integer_from_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn double_from_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let s = vm.arg(argc, 0);
-    let parsed = if vm.is_string(s) {
+    let parsed = if vm.is_byte_string(s) {
         text::parse_double(&vm.text_of(s))
     } else {
         None

@@ -202,7 +202,7 @@ fn inst_var_at_put(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 fn inst_var_named(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let r = vm.receiver(argc);
     let name = vm.arg(argc, 0);
-    if !vm.is_string(name) {
+    if !vm.is_byte_string(name) {
         return Ok(Prim::Fail(Fail::Primitive));
     }
     let name = vm.text_of(name);

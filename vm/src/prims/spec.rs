@@ -137,7 +137,7 @@ impl Vm {
             }
             // The class alone: the primitives taking a block check its arity and shape
             // (`block_arity`) before they run it.
-            Kind::Block => o.is_ptr() && self.s.known.blocks.contains(&self.class_of(o).0),
+            Kind::Block => self.block_class_position(o).is_some(),
             Kind::Exception => self.is_exception(o),
             Kind::System => o == self.s.specials.system,
         }

@@ -32,7 +32,7 @@ pub(super) const SYMBOL: Table = &[def("asString", Symbol, &[], as_string)];
 
 fn concatenate(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let (a, b) = (vm.receiver(argc), vm.arg(argc, 0));
-    if !vm.is_string(b) {
+    if !vm.is_byte_string(b) {
         return Ok(Prim::Fail(Fail::Primitive));
     }
     let mut bytes = vm.bytes_of(a).to_vec();
@@ -89,7 +89,7 @@ fn is_digits(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 fn eq(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let (a, b) = (vm.receiver(argc), vm.arg(argc, 0));
     let r = a == b
-        || (vm.is_string(b)
+        || (vm.is_byte_string(b)
             && !(vm.is_symbol(a) && vm.is_symbol(b))
             && same_bytes(vm.bytes_of(a), vm.bytes_of(b)));
     Ok(Prim::Value(vm.boolean(r)))

@@ -29,7 +29,7 @@ pub(super) const INSTANCE: Table = &[
 
 fn global(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let name = vm.arg(argc, 0);
-    if !vm.is_string(name) {
+    if !vm.is_byte_string(name) {
         return Ok(Prim::Value(vm.nil()));
     }
     let name = vm.text_of(name);
@@ -54,7 +54,7 @@ fn global_put(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn has_global(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let name = vm.arg(argc, 0);
-    let found = vm.is_string(name) && {
+    let found = vm.is_byte_string(name) && {
         let n = vm.text_of(name);
         vm.global_value(&n).is_some()
     };
@@ -63,7 +63,7 @@ fn has_global(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn load(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let name = vm.arg(argc, 0);
-    if !vm.is_string(name) {
+    if !vm.is_byte_string(name) {
         return Ok(Prim::Value(vm.nil()));
     }
     let n = vm.text_of(name);
@@ -79,7 +79,7 @@ fn load(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn load_file(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let name = vm.arg(argc, 0);
-    if !vm.is_string(name) {
+    if !vm.is_byte_string(name) {
         return Ok(Prim::Value(vm.nil()));
     }
     match std::fs::read(vm.text_of(name)) {
@@ -101,7 +101,7 @@ fn exit(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn write_out(vm: &mut Vm, argc: usize, err: bool, newline: bool) -> VmResult<Prim> {
     let s = vm.arg(argc, 0);
-    if !vm.is_string(s) {
+    if !vm.is_byte_string(s) {
         return Ok(Prim::Fail(Fail::Primitive));
     }
     let bytes = vm.bytes_of(s);
