@@ -159,11 +159,7 @@ impl Vm {
     #[cold]
     fn make_room(&mut self, need: usize) -> VmResult<Option<Pushed>> {
         if self.s.frames.len() < self.limits.frames && need < self.limits.slots {
-            let len = (need * 2)
-                .max(self.s.stack.len() * 2)
-                .min(self.limits.slots);
-            self.s.stack.resize(len, Oop::small_int(0));
-            self.s.stack_base = self.s.stack.as_mut_ptr();
+            self.grow_stack((need * 2).max(self.s.stack.len() * 2));
             return Ok(None);
         }
         if self.limits.grant_reserve(self.s.frames.len(), need) {
@@ -172,6 +168,15 @@ impl Vm {
         Err(VmError::Fatal(format!(
             "stack overflow while handling {MAX_NESTED_OVERFLOWS} nested stack overflows"
         )))
+    }
+
+    /// Grows the slot stack to `len` slots (at most the current slot limit), keeping the
+    /// native tier's `stack_base` in step.
+    pub(crate) fn grow_stack(&mut self, len: usize) {
+        self.s
+            .stack
+            .resize(len.min(self.limits.slots), Oop::small_int(0));
+        self.s.stack_base = self.s.stack.as_mut_ptr();
     }
 
     /// The closure of a block frame.
@@ -239,6 +244,14 @@ impl StackLimits {
         self.max_slots
     }
 
+    /// After an unwind left `frames` frames: back to the normal limits once the stack is
+    /// below half the normal frame limit (the overflows in progress are over).
+    pub(crate) fn settle(&mut self, frames: usize) {
+        if frames < self.soft_frames / 2 {
+            self.reset();
+        }
+    }
+
     /// Back to the normal limits (no overflow in progress).
     pub(crate) fn reset(&mut self) {
         *self = StackLimits::with_frames(self.max_slots, self.soft_frames);
@@ -275,5 +288,16 @@ mod tests {
         assert!(!l.grant_reserve(l.frames, l.slots));
         l.reset();
         assert_eq!(l, StackLimits::new(max));
+    }
+
+    #[test]
+    fn an_unwind_below_half_the_normal_frame_limit_ends_the_overflows() {
+        let normal = StackLimits::with_frames(1 << 20, 5_000);
+        let mut l = normal;
+        assert!(l.grant_reserve(5_000, 0));
+        l.settle(3_000);
+        assert_ne!(l, normal, "still above half of a lowered limit");
+        l.settle(2_000);
+        assert_eq!(l, normal);
     }
 }

@@ -89,9 +89,7 @@ impl Vm {
             ));
         }
         if need >= self.s.stack.len() {
-            let len = (need * 2).min(self.limits.slots);
-            self.s.stack.resize(len, Oop::small_int(0));
-            self.s.stack_base = self.s.stack.as_mut_ptr();
+            self.grow_stack(need * 2);
         }
         Ok(())
     }

@@ -12,7 +12,7 @@
 use cairn_gc::{ClassIndex, Oop};
 
 use crate::methods::{mark, PROTECTED_PC};
-use crate::state::{Unwind, UnwindAction, SOFT_FRAME_LIMIT};
+use crate::state::{Unwind, UnwindAction};
 use crate::vm::{Vm, VmError, VmResult};
 
 use super::frames::{flags, Pushed};
@@ -103,9 +103,7 @@ impl Vm {
         }
         let rec = self.s.unwinds.pop().expect("pending unwind");
         let value = self.s.unwind_values.pop().expect("unwind value");
-        if self.s.frames.len() < SOFT_FRAME_LIMIT / 2 {
-            self.limits.reset();
-        }
+        self.limits.settle(self.s.frames.len());
         match rec.action {
             UnwindAction::Return => self.return_value(value),
             UnwindAction::Resume => {
