@@ -13,7 +13,7 @@
 use crate::format::Format;
 use crate::header::{ClassIndex, Header, IMMUTABLE_BIT, PINNED_BIT};
 use crate::heap::Heap;
-use crate::object::{self, WORD};
+use crate::object;
 use crate::oop::{Oop, TAG_CHAR, TAG_FLOAT, TAG_SMALL_INT};
 
 impl Heap {
@@ -118,7 +118,7 @@ impl Heap {
             | Format::CompiledCode => {
                 // SAFETY: as above.
                 let fixed = unsafe { object::fixed_slots(oop.addr(), h) };
-                (body - fixed) * (WORD / format.element_bytes())
+                (body - fixed) * format.elements_per_word()
                     - Format::unused_from_code(h.code()) as usize
             }
         }

@@ -55,6 +55,28 @@ pub const CODE_BYTES: u8 = 16;
 /// First code of the compiled-code formats.
 pub const CODE_COMPILED: u8 = 24;
 
+/// [`Format::from_code`] for every 5-bit code.
+const DECODE: [Option<Format>; 32] = {
+    let mut t = [None; 32];
+    let mut c = 0;
+    while c < 32 {
+        t[c] = Format::decode_slow(c as u8);
+        c += 1;
+    }
+    t
+};
+
+/// [`Format::unused_from_code`] for every 5-bit code.
+const UNUSED: [u8; 32] = {
+    let mut t = [0; 32];
+    let mut c = 0;
+    while c < 32 {
+        t[c] = Format::unused_slow(c as u8);
+        c += 1;
+    }
+    t
+};
+
 impl Format {
     /// Every format, for tests and tools.
     pub const ALL: [Format; 11] = [
@@ -72,8 +94,18 @@ impl Format {
     ];
 
     /// Decodes a 5-bit header code; `None` for the reserved codes 6–8 and codes above 31.
-    #[inline]
+    /// A table lookup: header decoding lies on every object access.
+    #[inline(always)]
     pub const fn from_code(code: u8) -> Option<Format> {
+        if (code as usize) < DECODE.len() {
+            DECODE[code as usize]
+        } else {
+            None
+        }
+    }
+
+    /// The match [`DECODE`] is built from.
+    const fn decode_slow(code: u8) -> Option<Format> {
         Some(match code {
             0 => Format::Zero,
             1 => Format::Fixed,
@@ -110,8 +142,17 @@ impl Format {
     }
 
     /// The number of unused elements encoded in a header code of this format.
-    #[inline]
+    #[inline(always)]
     pub const fn unused_from_code(code: u8) -> u8 {
+        if (code as usize) < UNUSED.len() {
+            UNUSED[code as usize]
+        } else {
+            0
+        }
+    }
+
+    /// The match [`UNUSED`] is built from.
+    const fn unused_slow(code: u8) -> u8 {
         match code {
             10..=11 => code - CODE_WORDS32,
             12..=15 => code - CODE_WORDS16,
@@ -130,6 +171,19 @@ impl Format {
             Format::Words32 => 4,
             Format::Words16 => 2,
             Format::Bytes | Format::CompiledCode => 1,
+            _ => 0,
+        }
+    }
+
+    /// Elements of this format's unit in one body word (8 for bytes, 1 for 64-bit
+    /// words; 0 for pointer formats and `Zero`), without a division.
+    #[inline]
+    pub const fn elements_per_word(self) -> usize {
+        match self {
+            Format::Words64 => 1,
+            Format::Words32 => 2,
+            Format::Words16 => 4,
+            Format::Bytes | Format::CompiledCode => 8,
             _ => 0,
         }
     }

@@ -406,6 +406,10 @@ impl Vm {
         } else {
             MethodKind::Bytecode
         };
+        let receiver_implied = match kind {
+            MethodKind::Primitive(def) => self.receiver_implied(def.receiver, holder),
+            _ => false,
+        };
         self.s.methods.push(Box::new(MethodInfo {
             kind,
             selector,
@@ -426,6 +430,7 @@ impl Vm {
             file: file.clone(),
             heap_object: Oop::small_int(0),
             uses_fields: uses_fields(code),
+            receiver_implied,
             needs: crate::interp::shape::Needs::of(&code.code, code.num_args, code.num_copied),
             hot_countdown: self.tier_trigger,
             loop_countdown: self.tier_trigger,

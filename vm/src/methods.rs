@@ -143,6 +143,10 @@ pub struct MethodInfo {
     pub heap_object: Oop,
     /// True when the method or one of its blocks reads or writes instance variables.
     pub uses_fields: bool,
+    /// For a primitive: every instance of the holder's subtree has the receiver kind
+    /// the primitive declares, so a send that found it from the receiver's own class
+    /// skips the receiver check (`Vm::receiver_implied`).
+    pub receiver_implied: bool,
     /// What this code (not its nested blocks) reads and writes without checks: see
     /// [`crate::interp::shape::Needs`] and docs/design/become.md.
     pub needs: crate::interp::shape::Needs,

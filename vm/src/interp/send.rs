@@ -62,7 +62,13 @@ impl Vm {
                 }
             }
         };
-        self.invoke(target, argc)
+        if is_super {
+            // The sending method may run on a foreign receiver (`invokeOn:with:`), so
+            // the superclass chain says nothing about it.
+            self.invoke(target, argc)
+        } else {
+            self.invoke_found(target, argc)
+        }
     }
 
     /// Sends `selector` (no inline cache): for primitives and VM-initiated sends.
@@ -70,7 +76,7 @@ impl Vm {
         let recv = self.peek(argc);
         let class = self.class_of(recv);
         match self.lookup_send(class, selector) {
-            Some(t) => self.invoke(t, argc),
+            Some(t) => self.invoke_found(t, argc),
             None => self.does_not_understand(selector, argc),
         }
     }
@@ -128,12 +134,26 @@ impl Vm {
         }
     }
 
-    /// Invokes method `index` on the receiver and arguments on top of the stack.
+    /// Invokes method `index` on the receiver and arguments on top of the stack, any
+    /// receiver (a primitive checks it against its declared kind).
     #[inline(always)]
     pub(crate) fn invoke(&mut self, index: u32, argc: usize) -> VmResult<()> {
+        self.invoke_with(index, argc, false)
+    }
+
+    /// Invokes method `index`, which lookup found from the receiver's own class: a
+    /// primitive whose holder implies its receiver kind
+    /// (`MethodInfo::receiver_implied`) skips the receiver check.
+    #[inline(always)]
+    pub(crate) fn invoke_found(&mut self, index: u32, argc: usize) -> VmResult<()> {
+        self.invoke_with(index, argc, true)
+    }
+
+    #[inline(always)]
+    fn invoke_with(&mut self, index: u32, argc: usize, found: bool) -> VmResult<()> {
         let method: *mut MethodInfo = &mut *self.s.methods[index as usize];
         // SAFETY: boxed, never freed.
-        let kind = unsafe { (*method).kind };
+        let (kind, receiver_implied) = unsafe { ((*method).kind, (*method).receiver_implied) };
         match kind {
             MethodKind::Bytecode => match self.push_method_frame(method, argc)? {
                 Pushed::Ok => Ok(()),
@@ -165,27 +185,48 @@ impl Vm {
                 self.s.sp -= argc;
                 Ok(())
             }
-            MethodKind::Primitive(def) => match self.call_primitive(def, argc) {
-                Ok(result) => self.prim_result(result, index, argc),
-                Err(VmError::OutOfMemory) => {
-                    // The request could not be met even after a full collection: the
-                    // send answers what `OutOfMemory signal` answers.
-                    self.s.sp -= argc + 1;
-                    self.signal_vm_error("OutOfMemory")
-                }
-                Err(e) => Err(e),
-            },
+            MethodKind::Primitive(def) => {
+                self.primitive_send(def, argc, found && receiver_implied, index)
+            }
             MethodKind::MissingPrimitive => {
                 self.prim_result(Prim::Fail(Fail::Primitive), index, argc)
             }
         }
     }
 
+    /// Runs primitive `def` (method `index`) and applies its result.
+    #[inline(always)]
+    fn primitive_send(
+        &mut self,
+        def: &'static PrimDef,
+        argc: usize,
+        receiver_known: bool,
+        index: u32,
+    ) -> VmResult<()> {
+        match self.call_primitive(def, argc, receiver_known) {
+            Ok(result) => self.prim_result(result, index, argc),
+            Err(VmError::OutOfMemory) => {
+                // The request could not be met even after a full collection: the
+                // send answers what `OutOfMemory signal` answers.
+                self.s.sp -= argc + 1;
+                self.signal_vm_error("OutOfMemory")
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Runs a primitive if its receiver and arguments have the declared kinds (the one
     /// gate every route to a primitive passes: sends, `perform:`, `invokeOn:with:`).
+    /// `receiver_known`: the receiver's kind is already implied by how the method was
+    /// found.
     #[inline(always)]
-    fn call_primitive(&mut self, def: &'static PrimDef, argc: usize) -> VmResult<Prim> {
-        if self.admits(def, argc) {
+    fn call_primitive(
+        &mut self,
+        def: &'static PrimDef,
+        argc: usize,
+        receiver_known: bool,
+    ) -> VmResult<Prim> {
+        if self.admits(def, argc, receiver_known) {
             (def.f)(self, argc)
         } else {
             Ok(Prim::Fail(Fail::Primitive))

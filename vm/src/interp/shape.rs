@@ -186,12 +186,17 @@ impl Vm {
     /// Every block activation asks this first (`value` fails with `PrimitiveFailed`, an
     /// unwind skips an ensure block that cannot run, a signal sends `value:` to a
     /// handler that cannot run, which then fails).
+    #[inline]
     pub(crate) fn block_arity(&self, oop: Oop) -> Option<usize> {
-        let class_arity = self.block_class_position(oop)?;
+        if !oop.is_ptr() {
+            return None;
+        }
         // The block method's count is the arity: Block3 holds every block of two or
         // more parameters, so the class alone would run a 3-parameter block with 2.
+        // `closure_runnable` reads only slots the object has, whatever its class, so
+        // the class is compared after it, against the one class the arity allows.
         let arity = self.closure_runnable(oop)?;
-        (arity.min(2) == class_arity).then_some(arity)
+        (self.class_of(oop).0 == self.s.known.blocks[arity.min(2)]).then_some(arity)
     }
 
     /// Which of Block1, Block2, Block3 (0, 1, 2) `oop` is an instance of, if any.
@@ -204,8 +209,8 @@ impl Vm {
         self.s.known.blocks.iter().position(|&b| b == c)
     }
 
-    /// Whether the closure `c` (already known to be a Block1..3 instance) may be
-    /// activated: its method index names a block whose copied values it holds, its
+    /// Whether the object `c` (any pointer object; its class is checked by the caller)
+    /// may be activated as a closure: its method index names a block whose copied values it holds, its
     /// receiver has the fields the block touches and its copied temp vectors the slots
     /// the block indexes. Answers the block's argument count.
     #[inline(always)]

@@ -13,6 +13,8 @@
 
 use cairn_gc::{ClassIndex, Format, Oop};
 
+use crate::classes::Shape;
+
 use super::PrimFn;
 use crate::vm::Vm;
 
@@ -42,7 +44,9 @@ pub enum Kind {
     Class,
     /// A Method or Primitive object (compiled-code format).
     Method,
-    /// A block closure (Block1, Block2, Block3).
+    /// A block closure (Block1, Block2, Block3). Only a first filter: a primitive that
+    /// declares it must validate the block itself before running it (`block_arity`),
+    /// so a send skips this check (`receiver_implied`).
     Block,
     /// An Exception (or subclass) instance with the engine's four fields.
     Exception,
@@ -83,9 +87,13 @@ pub(crate) const EXCEPTION_FIELDS: usize = 4;
 impl Vm {
     /// True when the receiver and the `argc` arguments on top of the stack have the
     /// shapes `def` declares. The only gate in front of a primitive function.
+    /// `receiver_known`: the caller found the method from the receiver's class and the
+    /// holder implies the kind ([`receiver_implied`]), so only the arguments are checked.
     #[inline(always)]
-    pub(crate) fn admits(&self, def: &PrimDef, argc: usize) -> bool {
-        if argc != def.args.len() || !self.is_kind(self.receiver(argc), def.receiver) {
+    pub(crate) fn admits(&self, def: &PrimDef, argc: usize, receiver_known: bool) -> bool {
+        if argc != def.args.len()
+            || (!receiver_known && !self.is_kind(self.receiver(argc), def.receiver))
+        {
             return false;
         }
         // A plain loop: the iterator chain was not inlined on the send path.
@@ -97,6 +105,49 @@ impl Vm {
             i += 1;
         }
         true
+    }
+
+    /// True when every instance of `holder` and of its subclasses has the kind `kind`,
+    /// so a primitive of `holder` found by lookup from its receiver's own class needs no
+    /// receiver check. Conservative: only kinds decided by the class chain and a shape
+    /// that subclasses inherit (String and Array descendants, Exceptions), and Block,
+    /// which its primitives validate themselves; answers false for a holder not yet
+    /// defined.
+    pub(crate) fn receiver_implied(&self, kind: Kind, holder: ClassIndex) -> bool {
+        let Some(info) = self.s.classes.get(holder.index()).and_then(|c| c.as_ref()) else {
+            return false;
+        };
+        let descends = |ancestor: u32| {
+            let mut c = Some(holder);
+            while let Some(ci) = c {
+                if ci.0 == ancestor {
+                    return true;
+                }
+                c = self
+                    .s
+                    .classes
+                    .get(ci.index())
+                    .and_then(|i| i.as_ref())
+                    .and_then(|i| i.superclass);
+            }
+            false
+        };
+        let known = &self.s.known;
+        match kind {
+            Kind::Any => true,
+            // The primitives declaring it validate the block themselves (`block_arity`,
+            // `restart`'s frame check): the class test in front is only a first filter.
+            Kind::Block => true,
+            Kind::String => info.shape == Shape::Bytes && descends(known.string),
+            Kind::Array => info.shape == Shape::Indexable && descends(known.array),
+            Kind::Exception => {
+                known.exception != 0
+                    && info.shape == Shape::Fixed
+                    && info.fields.len() >= EXCEPTION_FIELDS
+                    && descends(known.exception)
+            }
+            _ => false,
+        }
     }
 
     /// True when `o` has the shape `kind` describes.
