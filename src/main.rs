@@ -1,8 +1,9 @@
 //! The `cairn` command: wiring only. `cairn run -cp DIR[:DIR...] Class [args...]` runs a
 //! program SOM-style; `cairn eval 'expression'` prints the value's printString.
 //! Exit status: 0 success, 1 unhandled Smalltalk error or `system exit: 1`,
-//! 2 compile or usage error. `--max-heap SIZE` (or `CAIRN_MAX_HEAP`) bounds the memory
-//! of Smalltalk objects and the tables that grow with them.
+//! 2 compile or usage error, 124 stopped by `--time-limit`. `--max-heap SIZE` (or
+//! `CAIRN_MAX_HEAP`) bounds the memory of Smalltalk objects and the tables that grow
+//! with them.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ enum Command {
     /// Run a program: instantiate ClassName and send it `run:` (with the arguments) or `run`.
     Run {
         #[command(flatten)]
-        memory: Memory,
+        limits: Limits,
         /// Class path: directories searched for `Name.som`, separated by ':'.
         #[arg(
             long = "cp",
@@ -45,7 +46,7 @@ enum Command {
     /// Evaluate Smalltalk statements and print the printString of the last value.
     Eval {
         #[command(flatten)]
-        memory: Memory,
+        limits: Limits,
         /// The statements.
         expression: String,
     },
@@ -55,15 +56,40 @@ enum Command {
 const MAX_HEAP_ENV: &str = "CAIRN_MAX_HEAP";
 
 #[derive(clap::Args)]
-struct Memory {
+struct Limits {
     /// Most memory for Smalltalk objects and the VM tables that grow with them, e.g.
     /// 256M or 1G (default: $CAIRN_MAX_HEAP, else 1G). Past it the program gets
     /// OutOfMemory.
     #[arg(long = "max-heap", value_name = "SIZE", value_parser = parse_byte_size)]
     max_heap: Option<usize>,
+    /// Stop the program after this many seconds of wall-clock time (fractions
+    /// allowed): it ends at its next safepoint with a stack trace and exit status 124.
+    #[arg(long = "time-limit", value_name = "SECONDS", value_parser = parse_seconds)]
+    time_limit: Option<std::time::Duration>,
 }
 
-impl Memory {
+/// A positive number of seconds.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("'{text}' is not a positive number of seconds"))
+}
+
+impl Limits {
+    /// Starts the watchdog that stops `vm`'s program when the time limit passes (a
+    /// detached thread: the process ends with the program).
+    fn arm(&self, vm: &Vm) {
+        if let Some(limit) = self.time_limit {
+            let handle = vm.interrupt_handle();
+            std::thread::spawn(move || {
+                std::thread::sleep(limit);
+                handle.stop();
+            });
+        }
+    }
+
     /// The budget: the flag, else the environment variable, else the default; a usage
     /// error (exit 2) when it is malformed or too small.
     fn max_heap_bytes(&self) -> Result<usize, i32> {
@@ -99,16 +125,16 @@ fn main() -> ExitCode {
     };
     let status = match cli.command {
         Command::Run {
-            memory,
+            limits,
             class_path,
             class,
             args,
-        } => memory
+        } => limits
             .max_heap_bytes()
-            .map_or_else(|s| s, |max| run(max, class_path, class, args, &jit)),
-        Command::Eval { memory, expression } => memory
+            .map_or_else(|s| s, |max| run(max, &limits, class_path, class, args, &jit)),
+        Command::Eval { limits, expression } => limits
             .max_heap_bytes()
-            .map_or_else(|s| s, |max| eval(max, &expression, &jit)),
+            .map_or_else(|s| s, |max| eval(max, &limits, &expression, &jit)),
     };
     ExitCode::from(status.clamp(0, 255) as u8)
 }
@@ -135,7 +161,7 @@ fn som_flags(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
                 out.push("--cp".into());
                 value_next = true;
                 continue;
-            } else if ["--cp", "-c", "--classpath", "--max-heap"]
+            } else if ["--cp", "-c", "--classpath", "--max-heap", "--time-limit"]
                 .iter()
                 .any(|f| a == *f)
             {
@@ -157,6 +183,7 @@ fn usage_error(message: &str) -> i32 {
 
 fn run(
     max_heap: usize,
+    limits: &Limits,
     class_path: Option<String>,
     class: String,
     args: Vec<String>,
@@ -198,6 +225,7 @@ fn run(
         }
     };
     jit.install(&mut vm);
+    limits.arm(&vm);
     let on_class_path = dirs.iter().any(|d| d.join(format!("{name}.som")).is_file());
     if !on_class_path {
         // Not a file on the class path: the class must be one of the kernel's. The
@@ -245,7 +273,7 @@ fn class_path_text(dirs: &[PathBuf]) -> String {
     names.join(":")
 }
 
-fn eval(max_heap: usize, expression: &str, jit: &JitConfig) -> i32 {
+fn eval(max_heap: usize, limits: &Limits, expression: &str, jit: &JitConfig) -> i32 {
     let mut vm = match Vm::with_max_heap(Vec::new(), max_heap) {
         Ok(vm) => vm,
         Err(e) => {
@@ -254,6 +282,7 @@ fn eval(max_heap: usize, expression: &str, jit: &JitConfig) -> i32 {
         }
     };
     jit.install(&mut vm);
+    limits.arm(&vm);
     let status = match vm.eval(expression) {
         Ok(s) => {
             println!("{s}");

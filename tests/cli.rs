@@ -8,8 +8,11 @@
 //!   (docs/design/kernel.md);
 //! - garbage class files (binary, empty, a bare header) are refused with exit 2.
 //!
+//! - `--time-limit` stops a runaway program in either tier, uncatchably, with a stack
+//!   trace and exit status 124.
+//!
 //! Exit status contract (README.md): 0 success, 1 unhandled Smalltalk error, 2 compile or
-//! usage error. No run may panic or hang.
+//! usage error, 124 stopped by `--time-limit`. No run may panic or hang.
 
 use std::fmt::Write as _;
 use std::io::Read;
@@ -634,4 +637,37 @@ fn a_send_with_255_arguments_runs() {
         "{}",
         outcome.describe()
     );
+}
+
+#[test]
+fn a_time_limit_stops_a_runaway_program_in_either_tier() {
+    let loops = [
+        "[true] whileTrue: []",
+        // A handler cannot catch the stop and carry on.
+        "[[true] whileTrue: []] on: Exception do: [:e | [true] whileTrue: []]",
+        "| n | n := 0. [n := n + 1. n < 0] whileFalse: [n := n % 1000]",
+    ];
+    for jit in ["--jit=off", "--jit=always"] {
+        for source in loops {
+            let start = Instant::now();
+            let outcome = cairn(&[jit, "eval", "--time-limit", "0.3", source]);
+            let took = start.elapsed();
+            assert_eq!(outcome.status, Some(124), "{jit} {source}: {}", outcome.describe());
+            assert_eq!(outcome.panic_text(), None, "{}", outcome.describe());
+            assert!(
+                outcome.stderr.starts_with("interrupted:")
+                    && outcome.stderr.contains("(<eval>:1)"),
+                "{jit} {source}: no message and stack trace:\n{}",
+                outcome.describe()
+            );
+            assert!(took < Duration::from_secs(20), "{jit} {source}: took {took:?}");
+        }
+    }
+    // A program that ends in time is not affected; a malformed limit is a usage error.
+    let fine = cairn(&["eval", "--time-limit", "30", "3 + 4"]);
+    assert_eq!((fine.status, fine.stdout.as_str()), (Some(0), "7\n"), "{}", fine.describe());
+    for bad in ["0", "-1", "soon", "inf"] {
+        let outcome = cairn(&["eval", "--time-limit", bad, "3 + 4"]);
+        assert_eq!(outcome.status, Some(2), "--time-limit {bad}: {}", outcome.describe());
+    }
 }

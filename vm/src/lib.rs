@@ -10,6 +10,7 @@ mod checks;
 mod classes;
 pub mod compiler;
 mod interp;
+mod interrupt;
 mod loader;
 mod methods;
 pub mod numbers;
@@ -23,5 +24,6 @@ pub mod verifier;
 mod vm;
 
 pub use checks::Residue;
+pub use interrupt::InterruptHandle;
 pub use prims::implemented as implemented_primitives;
 pub use vm::{Vm, VmError, VmResult, DEFAULT_MAX_HEAP, MIN_MAX_HEAP};

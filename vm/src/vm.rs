@@ -37,6 +37,9 @@ pub enum VmError {
     OutOfMemory,
     /// An internal error the VM cannot turn into a Smalltalk exception.
     Fatal(String),
+    /// The run was stopped from outside (`InterruptHandle::stop`: a time limit, a
+    /// watchdog); its frames remain until `Vm::abandon_run`.
+    Interrupted,
 }
 
 impl fmt::Display for VmError {
@@ -49,6 +52,10 @@ impl fmt::Display for VmError {
                 "OutOfMemory: out of memory, with no memory left to signal it"
             ),
             VmError::Fatal(m) => write!(f, "fatal: {m}"),
+            VmError::Interrupted => write!(
+                f,
+                "interrupted: the program was stopped (a time limit or an interrupt request)"
+            ),
         }
     }
 }
@@ -60,6 +67,8 @@ impl VmError {
             VmError::Exit(n) => *n,
             VmError::Compile(_) => 2,
             VmError::OutOfMemory | VmError::Fatal(_) => 1,
+            // As timeout(1) reports a command it stopped.
+            VmError::Interrupted => 124,
         }
     }
 }

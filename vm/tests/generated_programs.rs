@@ -36,6 +36,7 @@ fn run_seeds(
     features: Features,
     gc_stress: u32,
     limit: Duration,
+    configure: fn(&mut Runner),
 ) -> (usize, progen::runner::Tally) {
     let current = Arc::new(Mutex::new(String::new()));
     let (tx, rx) = mpsc::channel::<Result<(), String>>();
@@ -45,6 +46,7 @@ fn run_seeds(
         .stack_size(64 << 20)
         .spawn(move || {
             let mut runner = Runner::new(gc_stress);
+            configure(&mut runner);
             let mut values = 0;
             for seed in first..first + count as u64 {
                 let p = program(seed, features);
@@ -91,6 +93,7 @@ fn generated_programs_run_without_crashing() {
         Features::default_set(),
         0,
         Duration::from_secs(30),
+        |_| {},
     );
     eprintln!(
         "progen: {count} programs in {:.1?} ({:.0}/s): {tally:?}",
@@ -105,6 +108,30 @@ fn generated_programs_run_without_crashing() {
 }
 
 #[test]
+fn generated_programs_run_in_vms_they_polluted() {
+    // As the fuzz target runs them: a program that rebinds a kernel global or swaps a
+    // shared object does not get a fresh VM, so later programs run in a changed world,
+    // and a 2 s time limit stops any that loops.
+    let count = env_usize("CAIRN_PROGEN_CASES", 3000) / 3;
+    let first = 2_000_000 + env_usize("CAIRN_PROGEN_SEED", 0) as u64;
+    let (_, tally) = run_seeds(
+        first,
+        count,
+        Features::default_set(),
+        0,
+        Duration::from_secs(30),
+        |r| {
+            r.keep_polluted = true;
+            r.verify_every = 16;
+            r.max_runs_per_vm = 2000;
+            r.time_limit = Some(Duration::from_secs(2));
+        },
+    );
+    eprintln!("progen in polluted VMs: {count} programs: {tally:?}");
+    assert!(tally.boots <= 2, "polluted VMs were replaced: {tally:?}");
+}
+
+#[test]
 fn generated_programs_run_under_gc_stress() {
     // A collection at every allocation: 100 000 frames each holding a new block make
     // recursion to the stack limit quadratic, so deep recursion stays out of this run.
@@ -114,7 +141,7 @@ fn generated_programs_run_under_gc_stress() {
         .without(Feature::DeepRecursion)
         .without(Feature::NestedOverflow);
     let start = std::time::Instant::now();
-    let (_, tally) = run_seeds(first, count, features, 1, Duration::from_secs(60));
+    let (_, tally) = run_seeds(first, count, features, 1, Duration::from_secs(60), |_| {});
     eprintln!(
         "progen under GC stress: {count} programs in {:.1?}: {tally:?}",
         start.elapsed()

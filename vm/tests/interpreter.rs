@@ -217,3 +217,31 @@ fn protocol_selectors_reach_a_user_doesnotunderstand_override() {
         "'instance of Object'"
     );
 }
+
+#[test]
+fn an_interrupt_stops_the_run_and_the_vm_runs_the_next_program() {
+    let mut vm = Vm::new(Vec::new()).expect("boots");
+    let handle = vm.interrupt_handle();
+    // A request made before the run stops it at its first safepoint.
+    handle.stop();
+    assert!(matches!(vm.eval("[true] whileTrue: []"), Err(VmError::Interrupted)));
+    vm.abandon_run();
+    assert!(vm.residue().is_clean());
+    // From another thread, while a loop runs inside a handler and an ensure: block.
+    let stopper = {
+        let handle = handle.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            handle.stop();
+        })
+    };
+    let r = vm.eval("[[[true] whileTrue: []] ensure: [3]] on: Exception do: [:e | 4]");
+    stopper.join().expect("stopper");
+    assert!(matches!(r, Err(VmError::Interrupted)), "{r:?}");
+    vm.abandon_run();
+    // A withdrawn request stops nothing; the VM is as good as new.
+    handle.stop();
+    handle.cancel();
+    assert_eq!(vm.eval("3 + 4").expect("runs"), "7");
+    assert_eq!(VmError::Interrupted.exit_status(), 124);
+}

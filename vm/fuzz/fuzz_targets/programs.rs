@@ -1,11 +1,14 @@
 //! Fuzz target `programs`: the fuzzer's bytes choose every decision of the `progen`
 //! grammar (`vm/tests/progen`, shared with the generative test), so each input is a
 //! well-formed Smalltalk program; it runs in a VM kept across executions (booted again
-//! after a program that may leave state behind, and every 2 000 runs). A Rust panic, a
+//! every 2 000 runs; a program that pollutes shared state does not force a boot, see
+//! `Runner::keep_polluted`, unless `CAIRN_FUZZ_REBOOT_POLLUTED` is set). A Rust panic, a
 //! `VmError::Fatal`, state left after a normal return, a heap verifier violation (every
 //! `CAIRN_FUZZ_VERIFY_EVERY` runs, default 64) or a crash is a finding; the program is
 //! printed before the panic. `CAIRN_PROGEN_FEATURES` selects the features (default: all
-//! but `progen::PENDING_FIXES`).
+//! but `progen::PENDING_FIXES`). A program still running after
+//! `CAIRN_FUZZ_TIME_LIMIT_MS` (default 1 000) is stopped at its next safepoint: an
+//! outcome, not a finding (libFuzzer's own `-timeout` stays as the hang detector).
 #![no_main]
 
 #[path = "../../tests/progen/mod.rs"]
@@ -32,6 +35,14 @@ fuzz_target!(|data: &[u8]| {
                     .unwrap_or(0),
             );
             runner.max_runs_per_vm = 2000;
+            // A boot per polluting program was most of the time per input.
+            runner.keep_polluted = std::env::var("CAIRN_FUZZ_REBOOT_POLLUTED").is_err();
+            runner.time_limit = Some(std::time::Duration::from_millis(
+                std::env::var("CAIRN_FUZZ_TIME_LIMIT_MS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1000),
+            ));
             runner.verify_every = std::env::var("CAIRN_FUZZ_VERIFY_EVERY")
                 .ok()
                 .and_then(|v| v.parse().ok())

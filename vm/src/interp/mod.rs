@@ -132,7 +132,7 @@ impl Vm {
             let fp = frame.fp as usize;
             let mut pc = frame.pc as usize;
             if pc == 0 && self.interrupt_pending() {
-                self.safepoint();
+                self.safepoint()?;
             }
             if let Some(entry) = m.entry {
                 // Native code for this method (docs/design/jit.md §4.2): it runs from
@@ -403,7 +403,7 @@ impl Vm {
                         }
                         if self.interrupt_pending() {
                             self.save_pc(pc);
-                            self.safepoint();
+                            self.safepoint()?;
                             continue 'frames;
                         }
                     }
@@ -586,19 +586,6 @@ impl Vm {
         ca == cb
             && (ca == self.s.known.integer || ca == self.s.known.double)
             && self.heap.bytes(a) == self.heap.bytes(b)
-    }
-
-    /// True when the interrupt word is set.
-    #[inline(always)]
-    pub(crate) fn interrupt_pending(&self) -> bool {
-        self.interrupt.load(std::sync::atomic::Ordering::Relaxed) != 0
-    }
-
-    /// The safepoint: nothing is scheduled yet, so clear the interrupt word.
-    #[cold]
-    pub(crate) fn safepoint(&mut self) {
-        self.interrupt
-            .store(0, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -287,7 +287,7 @@ extern "C" fn rt_same_boxed(vm: *mut Vm, a: u64, b: u64, _: u64, _: u64) -> u32 
 extern "C" fn rt_safepoint(vm: *mut Vm, pc: u64, sp: u64, _: u64, _: u64) -> u32 {
     guarded(vm, |vm| {
         vm.call_out(pc, sp);
-        vm.safepoint();
+        vm.safepoint()?;
         Ok(LEAVE)
     })
 }

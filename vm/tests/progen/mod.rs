@@ -12,13 +12,15 @@
 //!
 //! Parts: [`choices`] (where decisions come from), [`grammar`] (ordinary expressions and
 //! statements), [`adversarial`] (one snippet family per [`Feature`]), [`runner`] (the VM,
-//! the verdict, the fixture classes in `classes/`).
+//! the verdict, the fixture classes in `classes/`), [`watchdog`] (the optional time
+//! limit per program).
 #![allow(dead_code)]
 
 pub mod adversarial;
 pub mod choices;
 pub mod grammar;
 pub mod runner;
+pub mod watchdog;
 
 #[allow(unused_imports)] // each user (test, fuzz target) takes its part
 pub use choices::{ByteChoices, Choices, Rng};

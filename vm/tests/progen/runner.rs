@@ -6,6 +6,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The memory budget of the generated programs' VM (`--max-heap 16M`).
 pub const MAX_HEAP: usize = 16 << 20;
@@ -17,6 +18,7 @@ pub const FRAME_LIMIT: usize = 5_000;
 
 use cairn_vm::{Vm, VmError};
 
+use super::watchdog::Watchdog;
 use super::Program;
 
 /// What a run ended with, when the VM behaved.
@@ -30,6 +32,8 @@ pub enum Outcome {
     OutOfMemory,
     /// A compile error (only for programs past the compiler's limits).
     CompileError,
+    /// Stopped by the runner's time limit (`Runner::time_limit`).
+    Interrupted,
 }
 
 /// A VM misbehaviour, with the program that caused it.
@@ -58,6 +62,7 @@ pub struct Tally {
     pub exits: usize,
     pub out_of_memory: usize,
     pub compile_errors: usize,
+    pub interrupted: usize,
     pub boots: usize,
 }
 
@@ -91,6 +96,19 @@ pub struct Runner {
     pub keep_history: bool,
     /// The programs run in the current VM, oldest first, when `keep_history` is set.
     pub history: Vec<Program>,
+    /// Stop a program after this much wall-clock time (`Outcome::Interrupted`); None:
+    /// no limit (the generative test's programs are bounded by construction; the fuzz
+    /// target sets one, as its inputs need not be).
+    pub time_limit: Option<Duration>,
+    watchdog: Option<Watchdog>,
+    /// Keep using a VM after a program polluted it (rebound a kernel global, swapped a
+    /// shared object) instead of booting a fresh one. Later programs then run in a
+    /// changed world: a stronger test (the VM must still never crash) and no boot per
+    /// polluting program, but an outcome may depend on earlier programs, and a compile
+    /// (class-loading) error becomes a correct outcome for every later program.
+    pub keep_polluted: bool,
+    /// The current VM ran a polluting program (with `keep_polluted`).
+    polluted: bool,
 }
 
 impl Runner {
@@ -106,6 +124,10 @@ impl Runner {
             tally: Tally::default(),
             keep_history: false,
             history: Vec::new(),
+            time_limit: None,
+            watchdog: None,
+            keep_polluted: false,
+            polluted: false,
         }
     }
 
@@ -122,6 +144,7 @@ impl Runner {
             vm.set_frame_limit(FRAME_LIMIT);
             self.vm = Some(vm);
             self.runs_since_boot = 0;
+            self.polluted = false;
             self.tally.boots += 1;
             self.history.clear();
         }
@@ -168,9 +191,21 @@ impl Runner {
             self.vm()?;
             self.history.push(p.clone());
         }
-        let vm = self.vm()?;
-        let result = catch_unwind(AssertUnwindSafe(|| vm.eval(&p.text)))
-            .map_err(|_| bug("a Rust panic escaped Vm::eval".into()))?;
+        let limit = self.time_limit;
+        if limit.is_some() && self.watchdog.is_none() {
+            self.watchdog = Some(Watchdog::new());
+        }
+        let handle = self.vm()?.interrupt_handle();
+        if let (Some(limit), Some(w)) = (limit, &self.watchdog) {
+            w.arm(handle.clone(), limit);
+        }
+        let vm = self.vm.as_mut().expect("booted");
+        let result = catch_unwind(AssertUnwindSafe(|| vm.eval(&p.text)));
+        if let Some(w) = &self.watchdog {
+            w.disarm(&handle);
+        }
+        let result = result.map_err(|_| bug("a Rust panic escaped Vm::eval".into()))?;
+        let vm = self.vm.as_mut().expect("booted");
         let residue = vm.residue();
         self.runs_since_boot += 1;
         let outcome = match result {
@@ -191,7 +226,7 @@ impl Runner {
                 self.tally.out_of_memory += 1;
                 Outcome::OutOfMemory
             }
-            Err(VmError::Compile(m)) if !p.compile_error_ok => {
+            Err(VmError::Compile(m)) if !p.compile_error_ok && !self.polluted => {
                 return Err(bug(format!(
                     "a program within the compiler's limits does not compile: {m}"
                 )));
@@ -199,6 +234,10 @@ impl Runner {
             Err(VmError::Compile(_)) => {
                 self.tally.compile_errors += 1;
                 Outcome::CompileError
+            }
+            Err(VmError::Interrupted) => {
+                self.tally.interrupted += 1;
+                Outcome::Interrupted
             }
             Err(VmError::Fatal(m)) => return Err(bug(format!("VmError::Fatal: {m}"))),
         };
@@ -214,7 +253,8 @@ impl Runner {
                 self.retire(&p.text)?;
             }
         }
-        if p.pollutes || self.runs_since_boot >= self.max_runs_per_vm {
+        self.polluted |= p.pollutes;
+        if (p.pollutes && !self.keep_polluted) || self.runs_since_boot >= self.max_runs_per_vm {
             self.retire(&p.text)?;
         }
         Ok(outcome)

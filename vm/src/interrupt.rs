@@ -1,0 +1,69 @@
+//! Stopping a running VM from outside its thread: the interrupt word that the
+//! interpreter and compiled code poll at every safepoint (method entry, loop back-edge),
+//! the [`InterruptHandle`] a watchdog, a signal handler or a test harness uses to set
+//! it, and what the safepoint does with a request.
+//!
+//! A request to stop the run is not a Smalltalk exception: a program could catch that
+//! and loop again. The run ends with [`VmError::Interrupted`] at the next safepoint,
+//! leaving its frames for [`Vm::abandon_run`] (as an unhandled error's exit does).
+//! Polling costs the interpreter nothing new: the word was already read at each
+//! safepoint.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use crate::vm::{Vm, VmError, VmResult};
+
+/// The bits of the interrupt word.
+pub(crate) mod bits {
+    /// Stop the running program at the next safepoint.
+    pub const STOP: u32 = 1;
+}
+
+/// A handle that stops the VM's running program at its next safepoint, from any thread.
+/// Cloned freely; it keeps only the interrupt word alive, not the VM.
+#[derive(Clone, Debug)]
+pub struct InterruptHandle {
+    word: Arc<AtomicU32>,
+}
+
+impl InterruptHandle {
+    /// Asks the VM to stop the running program: the run (`Vm::eval`, `Vm::run_main`)
+    /// answers [`VmError::Interrupted`] within one safepoint interval (one loop
+    /// iteration or one method entry). A request made while nothing runs stops the
+    /// next run at its first safepoint.
+    pub fn stop(&self) {
+        self.word.fetch_or(bits::STOP, Ordering::Relaxed);
+    }
+
+    /// Withdraws a request not yet seen by the VM (a watchdog whose run ended in time).
+    pub fn cancel(&self) {
+        self.word.fetch_and(!bits::STOP, Ordering::Relaxed);
+    }
+}
+
+impl Vm {
+    /// A handle that stops this VM's running program from another thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            word: Arc::clone(&self.interrupt),
+        }
+    }
+
+    /// True when the interrupt word is set.
+    #[inline(always)]
+    pub(crate) fn interrupt_pending(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed) != 0
+    }
+
+    /// The safepoint (the interrupt word was seen set): takes the requests and acts on
+    /// them. A stop request ends the run with [`VmError::Interrupted`].
+    #[cold]
+    pub(crate) fn safepoint(&mut self) -> VmResult<()> {
+        let requests = self.interrupt.swap(0, Ordering::Relaxed);
+        if requests & bits::STOP != 0 {
+            return Err(VmError::Interrupted);
+        }
+        Ok(())
+    }
+}
