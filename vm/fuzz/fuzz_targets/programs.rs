@@ -9,6 +9,7 @@
 //! but `progen::PENDING_FIXES`). A program still running after
 //! `CAIRN_FUZZ_TIME_LIMIT_MS` (default 1 000) is stopped at its next safepoint: an
 //! outcome, not a finding (libFuzzer's own `-timeout` stays as the hang detector).
+//! `CAIRN_FUZZ_SHOW` prints every program before it runs (to find the one that hangs).
 #![no_main]
 
 #[path = "../../tests/progen/mod.rs"]
@@ -50,6 +51,9 @@ fuzz_target!(|data: &[u8]| {
             (runner, Features::default_set())
         });
         let program = generate(&mut ByteChoices::new(data), *features, 6);
+        if std::env::var_os("CAIRN_FUZZ_SHOW").is_some() {
+            eprintln!("--- program ---\n{}", program.text);
+        }
         if let Err(bug) = runner.run(&program) {
             panic!("{bug}");
         }
