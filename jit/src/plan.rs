@@ -6,10 +6,9 @@
 //! Resume points are 0 (entry), the pc after every instruction that calls out and may
 //! change frames or answer after the loop ran something (sends, special sends, an
 //! unbound global, a non-local return to a dead home) and every back-edge target
-//! (safepoints, on-stack replacement). The pc after a conditional jump's `mustBeBoolean`
-//! send is *not* one: the interpreter finishes that activation (the send's answer sits
-//! on an operand stack one deeper than the code expects, and only the interpreter's
-//! dynamic `sp` follows that).
+//! (safepoints, on-stack replacement). A conditional jump whose `mustBeBoolean` send
+//! returns continues at the jump itself (its answer is the condition again), which is
+//! not a resume point: the interpreter finishes that activation.
 
 use std::collections::BTreeSet;
 

@@ -499,11 +499,13 @@ impl<'a, 'f> Translator<'a, 'f> {
                 self.b.ins().brif(is_other, fall, &[], not_boolean, &[]);
                 self.b.switch_to_block(not_boolean);
                 self.b.set_cold_block(not_boolean);
+                // As the interpreter: the frame continues at this jump, whose condition
+                // is then `mustBeBoolean`'s answer (a Boolean).
                 self.slot_store(self.slots + depth - 1, v);
-                let pc_after = self.iconst(next as i64);
+                let at_jump = self.iconst(pc as i64);
                 let sp = self.sp(depth);
                 let zero = self.iconst(0);
-                let status = self.call(rt.not_boolean, [pc_after, sp, zero, zero]);
+                let status = self.call(rt.not_boolean, [at_jump, sp, zero, zero]);
                 self.b.ins().jump(self.exit, &[status.into()]);
                 return Ok(false);
             }

@@ -419,8 +419,10 @@ impl Vm {
                         } else if v == self.s.specials.true_ || v == self.s.specials.false_ {
                             pc += 3;
                         } else {
+                            // The answer replaces the condition and the jump runs
+                            // again (`Object>>mustBeBoolean` answers a Boolean).
                             self.push(v);
-                            self.save_pc(pc + 3);
+                            self.save_pc(pc);
                             self.not_a_boolean()?;
                             continue 'frames;
                         }

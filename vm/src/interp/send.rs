@@ -347,7 +347,9 @@ impl Vm {
         self.send_selector(sel, 1)
     }
 
-    /// An inlined conditional found a non-Boolean: send it `mustBeBoolean`.
+    /// An inlined conditional found a non-Boolean: send it `mustBeBoolean`. The caller
+    /// saved the jump's own pc, so the answer (in the condition's slot) decides the
+    /// jump when the frame continues.
     #[cold]
     pub(crate) fn not_a_boolean(&mut self) -> VmResult<()> {
         let sel = self.intern("mustBeBoolean");

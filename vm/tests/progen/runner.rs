@@ -69,10 +69,11 @@ pub struct Tally {
 /// The directory of the fixture classes generated programs use (`ProgenShape`, ...).
 pub fn classes_dir() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    // From the cairn-vm crate (vm/) or the fuzz crate (vm/fuzz/).
+    // From the cairn-vm crate (vm/), the fuzz crate (vm/fuzz/) or the root crate.
     [
         here.join("tests/progen/classes"),
         here.join("../tests/progen/classes"),
+        here.join("vm/tests/progen/classes"),
     ]
     .into_iter()
     .find(|d| d.join("ProgenShape.som").is_file())
@@ -109,6 +110,8 @@ pub struct Runner {
     pub keep_polluted: bool,
     /// The current VM ran a polluting program (with `keep_polluted`).
     polluted: bool,
+    /// Run on every VM after it boots (e.g. to install the native tier).
+    pub setup: Option<fn(&mut Vm)>,
 }
 
 impl Runner {
@@ -128,6 +131,7 @@ impl Runner {
             watchdog: None,
             keep_polluted: false,
             polluted: false,
+            setup: None,
         }
     }
 
@@ -142,6 +146,9 @@ impl Runner {
             })?;
             vm.set_gc_stress(self.gc_stress);
             vm.set_frame_limit(FRAME_LIMIT);
+            if let Some(setup) = self.setup {
+                setup(&mut vm);
+            }
             self.vm = Some(vm);
             self.runs_since_boot = 0;
             self.polluted = false;
