@@ -7,8 +7,10 @@
 //! `CAIRN_FUZZ_VERIFY_EVERY` runs, default 64) or a crash is a finding; the program is
 //! printed before the panic. `CAIRN_PROGEN_FEATURES` selects the features (default: all
 //! but `progen::PENDING_FIXES`). A program still running after
-//! `CAIRN_FUZZ_TIME_LIMIT_MS` (default 1 000) is stopped at its next safepoint: an
+//! `CAIRN_FUZZ_TIME_LIMIT_MS` (default 250) is stopped at its next safepoint: an
 //! outcome, not a finding (libFuzzer's own `-timeout` stays as the hang detector).
+//! `CAIRN_FUZZ_FRAME_LIMIT` (default 1 000) and `CAIRN_FUZZ_MAX_HEAP_MB` (default 8,
+//! the smallest budget) keep inputs that reach the limits cheap.
 //! `CAIRN_FUZZ_SHOW` prints every program before it runs (to find the one that hangs).
 #![no_main]
 
@@ -38,12 +40,22 @@ fuzz_target!(|data: &[u8]| {
             runner.max_runs_per_vm = 2000;
             // A boot per polluting program was most of the time per input.
             runner.keep_polluted = std::env::var("CAIRN_FUZZ_REBOOT_POLLUTED").is_err();
-            runner.time_limit = Some(std::time::Duration::from_millis(
-                std::env::var("CAIRN_FUZZ_TIME_LIMIT_MS")
+            let env = |name: &str, default: u64| {
+                std::env::var(name)
                     .ok()
                     .and_then(|v| v.parse().ok())
-                    .unwrap_or(1000),
-            ));
+                    .unwrap_or(default)
+            };
+            runner.time_limit = Some(std::time::Duration::from_millis(env(
+                "CAIRN_FUZZ_TIME_LIMIT_MS",
+                250,
+            )));
+            // Smaller limits than the generative test's: a program that recurses to
+            // the frame limit signalling at every level is quadratic in it, and one
+            // that grows a string until OutOfMemory loops over the whole budget; with
+            // these, inputs that reach the limits cost milliseconds, not 100s of them.
+            runner.frame_limit = env("CAIRN_FUZZ_FRAME_LIMIT", 1000) as usize;
+            runner.max_heap = (env("CAIRN_FUZZ_MAX_HEAP_MB", 8) as usize) << 20;
             runner.verify_every = std::env::var("CAIRN_FUZZ_VERIFY_EVERY")
                 .ok()
                 .and_then(|v| v.parse().ok())

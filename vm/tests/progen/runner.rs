@@ -112,6 +112,10 @@ pub struct Runner {
     polluted: bool,
     /// Run on every VM after it boots (e.g. to install the native tier).
     pub setup: Option<fn(&mut Vm)>,
+    /// The VMs' memory budget (default [`MAX_HEAP`]).
+    pub max_heap: usize,
+    /// The VMs' frame limit (default [`FRAME_LIMIT`]).
+    pub frame_limit: usize,
 }
 
 impl Runner {
@@ -132,6 +136,8 @@ impl Runner {
             keep_polluted: false,
             polluted: false,
             setup: None,
+            max_heap: MAX_HEAP,
+            frame_limit: FRAME_LIMIT,
         }
     }
 
@@ -140,12 +146,12 @@ impl Runner {
             // A small budget: programs that grow data exponentially (a string printed
             // into itself in a loop) end in OutOfMemory at once instead of running for
             // minutes, and the OutOfMemory paths get exercised.
-            let mut vm = Vm::with_max_heap(self.class_path.clone(), MAX_HEAP).map_err(|e| Bug {
+            let mut vm = Vm::with_max_heap(self.class_path.clone(), self.max_heap).map_err(|e| Bug {
                 program: String::new(),
                 what: format!("the VM does not boot: {e}"),
             })?;
             vm.set_gc_stress(self.gc_stress);
-            vm.set_frame_limit(FRAME_LIMIT);
+            vm.set_frame_limit(self.frame_limit);
             if let Some(setup) = self.setup {
                 setup(&mut vm);
             }
