@@ -177,10 +177,16 @@ fn cmd_run(
         }
         vec![vm]
     } else {
+        let start_dir = std::env::current_dir()
+            .map_err(|e| format!("the current directory is unreadable: {e}"))?;
         vm_specs
             .iter()
-            .map(|s| VmSpec::parse(s))
-            .collect::<Result<Vec<_>, _>>()?
+            .map(|s| {
+                let mut vm = VmSpec::parse(s)?;
+                vm.resolve_program(&start_dir);
+                Ok(vm)
+            })
+            .collect::<Result<Vec<_>, String>>()?
     };
     if let Some(dup) = vms
         .iter()

@@ -116,30 +116,37 @@ pub fn run_table(run: &RunResults) -> String {
         }
     }
     out.push('\n');
-    let first = run.vms.first().map(|v| v.label.clone());
+    // Each VM's geomean is over the benchmarks it completed (marked partial when that
+    // is not all of them); the ratio to the first VM is over the benchmarks both
+    // completed, so it compares like with like. No row is ever NaN.
+    let all = benchmark_names(run);
+    let first = run.vms.first().map(|v| v.label.as_str());
     let mut geo_rows = Vec::new();
-    let mut base_geo = None;
     for vm in &run.vms {
-        // Geomeans are only comparable over the benchmarks that every VM completed.
-        let medians: Vec<f64> = common_benchmarks(run)
-            .iter()
-            .filter_map(|b| {
-                find(run, &vm.label, b)?
-                    .summary
-                    .as_ref()
-                    .map(|s| s.steady_median_us.value)
-            })
-            .collect();
-        let g = geomean(&medians);
-        if Some(&vm.label) == first.as_ref() {
-            base_geo = Some(g);
-        }
-        let ratio = base_geo.map_or("-".into(), |b| format!("{:.2}", g / b));
+        let completed = medians(run, &vm.label, &all);
+        let count = if completed.len() == all.len() {
+            completed.len().to_string()
+        } else {
+            format!("{} of {} (partial)", completed.len(), all.len())
+        };
+        let ratio = first.and_then(|f| {
+            let both: Vec<String> = all
+                .iter()
+                .filter(|b| [f, vm.label.as_str()].iter().all(|v| median(run, v, b).is_some()))
+                .cloned()
+                .collect();
+            let (a, b) = (medians(run, f, &both), medians(run, &vm.label, &both));
+            (!both.is_empty()).then(|| geomean(&b) / geomean(&a))
+        });
         geo_rows.push(vec![
             vm.label.clone(),
-            medians.len().to_string(),
-            ms(g),
-            ratio,
+            count,
+            if completed.is_empty() {
+                "-".into()
+            } else {
+                ms(geomean(&completed))
+            },
+            ratio.map_or("-".into(), |r| format!("{r:.2}")),
         ]);
     }
     out.push_str(&render(
@@ -155,8 +162,8 @@ fn find<'a>(run: &'a RunResults, vm: &str, bench: &str) -> Option<&'a BenchResul
         .find(|r| r.vm == vm && r.benchmark == bench)
 }
 
-/// Benchmarks that have a summary on every VM of the run.
-fn common_benchmarks(run: &RunResults) -> Vec<String> {
+/// Every benchmark of the run, in first-seen order.
+fn benchmark_names(run: &RunResults) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for r in &run.results {
         if !names.contains(&r.benchmark) {
@@ -164,18 +171,87 @@ fn common_benchmarks(run: &RunResults) -> Vec<String> {
         }
     }
     names
-        .into_iter()
-        .filter(|b| {
-            run.vms
-                .iter()
-                .all(|v| find(run, &v.label, b).is_some_and(|r| r.summary.is_some()))
-        })
-        .collect()
+}
+
+/// The steady-state median of `bench` on `vm`, if that VM completed it.
+fn median(run: &RunResults, vm: &str, bench: &str) -> Option<f64> {
+    find(run, vm, bench)?
+        .summary
+        .as_ref()
+        .map(|s| s.steady_median_us.value)
+}
+
+/// The medians of the benchmarks in `names` that `vm` completed.
+fn medians(run: &RunResults, vm: &str, names: &[String]) -> Vec<f64> {
+    names.iter().filter_map(|b| median(run, vm, b)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::{summarise, Invocation, VmInfo, SCHEMA};
+    use crate::steady::detect;
+
+    /// `vm`'s result for `bench`: 20 iterations of `us` each, or one failed invocation.
+    fn result(vm: &str, bench: &str, us: Option<u64>) -> BenchResult {
+        let xs: Vec<u64> = us.map_or(Vec::new(), |u| vec![u; 20]);
+        let f: Vec<f64> = xs.iter().map(|&x| x as f64).collect();
+        let invocations = vec![Invocation {
+            steady: detect(&f),
+            iterations_us: xs,
+            error: us.is_none().then(|| "exit status 1".to_string()),
+            peak_rss_kib: 1,
+            wall_us: 1,
+            gc: None,
+        }];
+        BenchResult {
+            vm: vm.into(),
+            benchmark: bench.into(),
+            outer: 20,
+            inner: 1,
+            summary: summarise(&invocations),
+            invocations,
+        }
+    }
+
+    #[test]
+    fn a_vm_that_failed_some_benchmarks_gets_a_partial_geomean_never_nan() {
+        let run = RunResults {
+            schema: SCHEMA.into(),
+            started_unix: 0,
+            host: "h".into(),
+            suite: "s".into(),
+            vms: ["a", "b", "c"]
+                .iter()
+                .map(|l| VmInfo {
+                    label: l.to_string(),
+                    command: "x".into(),
+                })
+                .collect(),
+            results: vec![
+                result("a", "X", Some(1000)),
+                result("a", "Y", Some(4000)),
+                result("b", "X", Some(2000)),
+                result("b", "Y", None),
+                result("c", "X", None),
+                result("c", "Y", None),
+            ],
+        };
+        let table = run_table(&run);
+        assert!(!table.contains("NaN"), "{table}");
+        let row = |vm: &str| -> Vec<String> {
+            let line = table
+                .lines()
+                .rev()
+                .find(|l| l.starts_with(vm) && !l.contains("FAILED"))
+                .unwrap_or_else(|| panic!("no geomean row for {vm}:\n{table}"));
+            line.split("  ").map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+        };
+        assert_eq!(row("a")[1..], ["2", "2.00", "1.00"], "{table}");
+        // b completed X only: its geomean is X's, its ratio to a is over X alone.
+        assert_eq!(row("b")[1..], ["1 of 2 (partial)", "2.00", "2.00"], "{table}");
+        assert_eq!(row("c")[1..], ["0 of 2 (partial)", "-", "-"], "{table}");
+    }
 
     #[test]
     fn table_columns_align() {

@@ -43,6 +43,18 @@ impl VmSpec {
         Ok(VmSpec { label, words })
     }
 
+    /// Makes a relative program path (`target/release/cairn`, `./som`) absolute against
+    /// `base`, the directory `cairn-perf` was started in: benchmarks run with the suite
+    /// directory as their working directory, where a relative path would not resolve.
+    /// A bare program name (`java`) is left for `PATH`.
+    pub fn resolve_program(&mut self, base: &std::path::Path) {
+        let prog = &self.words[0];
+        let path = std::path::Path::new(prog);
+        if path.is_relative() && prog.contains('/') {
+            self.words[0] = base.join(path).display().to_string();
+        }
+    }
+
     /// The command line for one benchmark of `suite`.
     pub fn command(&self, suite: &Suite, bench: &BenchSpec) -> Vec<String> {
         let cp = suite.class_path_string();
@@ -138,6 +150,22 @@ mod tests {
                 "2"
             ]
         );
+    }
+
+    #[test]
+    fn relative_programs_resolve_against_the_start_directory() {
+        let base = std::path::Path::new("/work/cairn");
+        let mut vm = VmSpec::parse("cairn=target/release/cairn run").unwrap();
+        vm.resolve_program(base);
+        assert_eq!(vm.words[0], "/work/cairn/target/release/cairn");
+        let mut vm = VmSpec::parse("./som -x").unwrap();
+        vm.resolve_program(base);
+        assert_eq!(vm.words[0], "/work/cairn/./som");
+        for unchanged in ["/opt/som", "java"] {
+            let mut vm = VmSpec::parse(unchanged).unwrap();
+            vm.resolve_program(base);
+            assert_eq!(vm.words[0], unchanged);
+        }
     }
 
     #[test]
