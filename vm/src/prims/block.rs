@@ -1,23 +1,36 @@
-//! Block primitives: evaluation (`value`, `value:`, `value:with:`) and `restart`.
+//! Block primitives: evaluation (`value`, `value:`, `value:with:`, `value:value:value:`,
+//! `value:value:value:value:`, `valueWithArguments:`), the real arity (`numArgs`) and
+//! `restart`.
 //! The marked methods `on:do:`, `ensure:` and `ifCurtailed:` are not primitives here:
 //! the loader gives them VM-defined bodies (see `loader.rs`, `interp/unwind.rs`).
 
-use super::{def, Fail, Kind, Prim, Table};
+use super::{def, element, Fail, Kind, Prim, Table};
 use crate::interp::frames::Pushed;
 use crate::vm::{Vm, VmResult};
 
 pub(super) const BLOCK: Table = &[
     def("value", Kind::Block, &[], value),
     def("restart", Kind::Block, &[], restart),
+    def("numArgs", Kind::Block, &[], num_args),
+    def("valueWithArguments:", Kind::Block, &[Kind::Array], value_with_arguments),
 ];
 pub(super) const BLOCK1: Table = &[def("value", Kind::Block, &[], value)];
 pub(super) const BLOCK2: Table = &[def("value:", Kind::Block, &[Kind::Any], value)];
-pub(super) const BLOCK3: Table = &[def(
-    "value:with:",
-    Kind::Block,
-    &[Kind::Any, Kind::Any],
-    value,
-)];
+pub(super) const BLOCK3: Table = &[
+    def("value:with:", Kind::Block, &[Kind::Any, Kind::Any], value),
+    def(
+        "value:value:value:",
+        Kind::Block,
+        &[Kind::Any, Kind::Any, Kind::Any],
+        value,
+    ),
+    def(
+        "value:value:value:value:",
+        Kind::Block,
+        &[Kind::Any, Kind::Any, Kind::Any, Kind::Any],
+        value,
+    ),
+];
 
 fn value(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let closure = vm.receiver(argc);
@@ -32,6 +45,32 @@ fn value(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
             Ok(Prim::Done)
         }
     }
+}
+
+/// The number of parameters the block declares (Block3 holds every block of two or
+/// more, so the class alone does not say).
+fn num_args(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    match vm.block_arity(vm.receiver(argc)) {
+        Some(n) => Ok(Prim::Value(cairn_gc::Oop::small_int(n as i64))),
+        None => Ok(Prim::Fail(Fail::Primitive)),
+    }
+}
+
+/// Evaluates the block with the elements of an Array as its arguments (any arity).
+fn value_with_arguments(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let (block, args) = (vm.receiver(argc), vm.arg(argc, 0));
+    let n = vm.heap.indexable_len(args);
+    if vm.block_arity(block) != Some(n) {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
+    vm.reserve_stack(n)?;
+    // [block args] -> [block a1 .. an]; nothing below allocates.
+    vm.s.sp -= argc;
+    for k in 0..n {
+        let v = element(vm, args, k);
+        vm.push(v);
+    }
+    value(vm, n)
 }
 
 fn restart(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
