@@ -13,6 +13,19 @@ pub trait RootSet {
     /// moved). Immediates may be passed; the visitor leaves them unchanged.
     fn visit_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop));
 
+    /// What a scavenge visits: at least every root slot that may name a young object
+    /// (the default is all of [`RootSet::visit_roots`]). `still_young` tells, for a slot
+    /// the visitor has just updated, whether it names a young object still, so a VM can
+    /// stop visiting tables that now hold only old objects. Full collections,
+    /// compaction, `become:` and the verifier always use `visit_roots`.
+    fn visit_young_roots(
+        &mut self,
+        visitor: &mut dyn FnMut(&mut Oop),
+        _still_young: &dyn Fn(Oop) -> bool,
+    ) {
+        self.visit_roots(visitor);
+    }
+
     /// Calls `visitor` once per *weak* root slot: an Oop the VM holds without keeping
     /// its object alive (the symbol table's entries). The visitor answers whether the
     /// object is alive. When it is, the slot holds its current address (the visitor
@@ -147,6 +160,22 @@ impl HeapRoots {
     /// finalization queue. `f` receives immediates too and must leave them alone.
     pub(crate) fn visit_strong(&mut self, roots: &mut dyn RootSet, f: &mut dyn FnMut(&mut Oop)) {
         roots.visit_roots(f);
+        self.visit_own_strong(f);
+    }
+
+    /// [`HeapRoots::visit_strong`] for a scavenge: the VM's roots through
+    /// [`RootSet::visit_young_roots`].
+    pub(crate) fn visit_strong_young(
+        &mut self,
+        roots: &mut dyn RootSet,
+        f: &mut dyn FnMut(&mut Oop),
+        still_young: &dyn Fn(Oop) -> bool,
+    ) {
+        roots.visit_young_roots(f, still_young);
+        self.visit_own_strong(f);
+    }
+
+    fn visit_own_strong(&mut self, f: &mut dyn FnMut(&mut Oop)) {
         f(&mut self.nil);
         self.class_table.iter_mut().for_each(&mut *f);
         self.handles.slots_mut().iter_mut().for_each(&mut *f);

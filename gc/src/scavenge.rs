@@ -357,9 +357,17 @@ impl Heap {
             tenured: 0,
         };
         let mut scan = to.0;
-        own.visit_strong(roots, &mut |slot: &mut Oop| {
-            *slot = Oop::from_bits(sc.forward(slot.bits()));
-        });
+        let (young_start, young_size) = (sc.young_start, sc.young_size);
+        let still_young = move |o: Oop| {
+            o.bits() & 7 == 0 && (o.bits() as usize).wrapping_sub(young_start) < young_size
+        };
+        own.visit_strong_young(
+            roots,
+            &mut |slot: &mut Oop| {
+                *slot = Oop::from_bits(sc.forward(slot.bits()));
+            },
+            &still_young,
+        );
         let HeapRoots {
             nil,
             finalized,

@@ -437,6 +437,7 @@ impl Vm {
             entry: None,
             tier_state: crate::tier::TierState::Cold,
         }));
+        self.s.note_method_roots(index);
         let mut blocks = Vec::with_capacity(code.blocks.len());
         for b in &code.blocks {
             blocks.push(self.install_with_selector(

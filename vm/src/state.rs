@@ -85,6 +85,15 @@ pub struct State {
     pub global_slot: Vec<u32>,
     /// Methods and blocks; boxed so pointers to them stay valid.
     pub methods: Vec<Box<MethodInfo>>,
+    /// The methods whose literals or heap object may name a young object: the only
+    /// method roots a scavenge visits (`RootSet::visit_young_roots`). A method joins
+    /// when it is installed or gets its heap object ([`State::note_method_roots`]), and
+    /// leaves once a scavenge finds all of them old. Without it every scavenge walked
+    /// every literal of every method ever loaded or evaluated.
+    pub young_methods: Vec<u32>,
+    /// Set by a successful `become:`, which may put any object into any literal: the
+    /// next scavenge visits every method and rebuilds `young_methods`.
+    pub all_methods_suspect: bool,
     /// Classes by class index (None for unused indices).
     pub classes: Vec<Option<ClassInfo>>,
     /// Special objects.
@@ -197,23 +206,64 @@ impl State {
     }
 }
 
-impl RootSet for State {
-    fn visit_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
+impl State {
+    /// Method `index` may now name a young object (it was installed, or got its heap
+    /// object): scavenges visit its literals until they are all old.
+    pub(crate) fn note_method_roots(&mut self, index: u32) {
+        if self.young_methods.last() != Some(&index) {
+            self.young_methods.push(index);
+        }
+    }
+
+    /// Every root except the methods' literals and heap objects.
+    fn visit_roots_but_methods(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
         for slot in &mut self.stack[..self.sp] {
             visitor(slot);
         }
         self.symbols.visit_strong(visitor);
         self.global_values.iter_mut().for_each(&mut *visitor);
-        for m in &mut self.methods {
-            m.literals.iter_mut().for_each(&mut *visitor);
-            visitor(&mut m.heap_object);
-        }
         let s = &mut self.specials;
         for o in [&mut s.nil, &mut s.true_, &mut s.false_, &mut s.system] {
             visitor(o);
         }
         self.unwind_values.iter_mut().for_each(&mut *visitor);
         self.scratch.iter_mut().for_each(&mut *visitor);
+    }
+}
+
+/// The Oops a method holds for the collector: its literals and its heap object.
+fn method_roots(m: &mut MethodInfo) -> impl Iterator<Item = &mut Oop> {
+    m.literals
+        .iter_mut()
+        .chain(std::iter::once(&mut m.heap_object))
+}
+
+impl RootSet for State {
+    fn visit_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
+        self.visit_roots_but_methods(visitor);
+        for m in &mut self.methods {
+            method_roots(m).for_each(&mut *visitor);
+        }
+    }
+
+    fn visit_young_roots(
+        &mut self,
+        visitor: &mut dyn FnMut(&mut Oop),
+        still_young: &dyn Fn(Oop) -> bool,
+    ) {
+        self.visit_roots_but_methods(visitor);
+        if std::mem::take(&mut self.all_methods_suspect) {
+            self.young_methods = (0..self.methods.len() as u32).collect();
+        }
+        let methods = &mut self.methods;
+        self.young_methods.retain(|&i| {
+            let mut young = false;
+            for slot in method_roots(&mut methods[i as usize]) {
+                visitor(slot);
+                young |= still_young(*slot);
+            }
+            young
+        });
     }
 
     fn visit_weak_roots(&mut self, visitor: &mut dyn FnMut(&mut Oop) -> bool) {

@@ -134,6 +134,8 @@ impl Vm {
                 global_bound: Vec::new(),
                 global_slot: Vec::new(),
                 methods: Vec::new(),
+                young_methods: Vec::new(),
+                all_methods_suspect: false,
                 classes: Vec::new(),
                 specials: Specials {
                     nil: zero,

@@ -140,6 +140,8 @@ impl Vm {
             .become_swap(a, b, &mut self.s)
             .map_err(|_| BecomeRefused::Immediate)?;
         self.s.swaps += 1;
+        // A literal may now name the young object of the pair.
+        self.s.all_methods_suspect = true;
         Ok(())
     }
 

@@ -131,6 +131,7 @@ impl Vm {
         let code = self.s.methods[index as usize].code.clone();
         self.heap.bytes_mut(o).copy_from_slice(&code);
         self.s.methods[index as usize].heap_object = o;
+        self.s.note_method_roots(index);
         Ok(o)
     }
 }
