@@ -7,11 +7,12 @@
 //! `CAIRN_FUZZ_VERIFY_EVERY` runs, default 64) or a crash is a finding; the program is
 //! printed before the panic. `CAIRN_PROGEN_FEATURES` selects the features (default: all
 //! but `progen::PENDING_FIXES`). A program still running after
-//! `CAIRN_FUZZ_TIME_LIMIT_MS` (default 250) is stopped at its next safepoint: an
+//! `CAIRN_FUZZ_TIME_LIMIT_MS` (default 30) is stopped at its next safepoint: an
 //! outcome, not a finding (libFuzzer's own `-timeout` stays as the hang detector).
 //! `CAIRN_FUZZ_FRAME_LIMIT` (default 1 000) and `CAIRN_FUZZ_MAX_HEAP_MB` (default 8,
 //! the smallest budget) keep inputs that reach the limits cheap.
-//! `CAIRN_FUZZ_SHOW` prints every program before it runs (to find the one that hangs).
+//! `CAIRN_FUZZ_SHOW` prints every program before it runs (to find the one that hangs),
+//! `CAIRN_FUZZ_SLOW_MS=N` every program that took N ms or more, with its outcome.
 #![no_main]
 
 #[path = "../../tests/progen/mod.rs"]
@@ -46,9 +47,11 @@ fuzz_target!(|data: &[u8]| {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(default)
             };
+            // Programs a handler keeps alive by resuming (`e resume: 5` feeding a loop)
+            // never end; in a grown corpus they were most of the time at 250 ms.
             runner.time_limit = Some(std::time::Duration::from_millis(env(
                 "CAIRN_FUZZ_TIME_LIMIT_MS",
-                250,
+                30,
             )));
             // Smaller limits than the generative test's: a program that recurses to
             // the frame limit signalling at every level is quadratic in it, and one
@@ -66,7 +69,18 @@ fuzz_target!(|data: &[u8]| {
         if std::env::var_os("CAIRN_FUZZ_SHOW").is_some() {
             eprintln!("--- program ---\n{}", program.text);
         }
-        if let Err(bug) = runner.run(&program) {
+        let start = std::time::Instant::now();
+        let outcome = runner.run(&program);
+        if let Some(slow) = std::env::var("CAIRN_FUZZ_SLOW_MS")
+            .ok()
+            .and_then(|v| v.parse::<u128>().ok())
+        {
+            let ms = start.elapsed().as_millis();
+            if ms >= slow {
+                eprintln!("--- {ms} ms: {outcome:?} ---\n{}", program.text);
+            }
+        }
+        if let Err(bug) = outcome {
             panic!("{bug}");
         }
     });
