@@ -101,10 +101,16 @@ impl Vm {
     /// in the running frame, as a failing allocation primitive does; OutOfMemory is not
     /// resumable, so that frame never continues after the failed instruction. Only
     /// when signalling itself has no memory left does the error leave the VM.
+    ///
+    /// Scratch roots pushed by the operation that failed (Rust code whose `?` skipped
+    /// its pops) are dropped first: those of callers outside this run lie below the
+    /// depth it started with and stay.
     pub(crate) fn run(&mut self, base: usize) -> VmResult<Oop> {
+        let scratch = self.s.scratch.len();
         loop {
             match self.run_frames(base) {
                 Err(VmError::OutOfMemory) if self.s.frames.len() > base => {
+                    self.s.scratch.truncate(scratch);
                     self.signal_vm_error("OutOfMemory")?
                 }
                 result => return result,

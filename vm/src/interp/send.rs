@@ -203,11 +203,14 @@ impl Vm {
         receiver_known: bool,
         index: u32,
     ) -> VmResult<()> {
+        let scratch = self.s.scratch.len();
         match self.call_primitive(def, argc, receiver_known) {
             Ok(result) => self.prim_result(result, index, argc),
             Err(VmError::OutOfMemory) => {
                 // The request could not be met even after a full collection: the
-                // send answers what `OutOfMemory signal` answers.
+                // send answers what `OutOfMemory signal` answers. Scratch roots the
+                // primitive pushed before it failed are dropped.
+                self.s.scratch.truncate(scratch);
                 self.s.sp -= argc + 1;
                 self.signal_vm_error("OutOfMemory")
             }
