@@ -129,9 +129,10 @@ fn main() -> ExitCode {
             class_path,
             class,
             args,
-        } => limits
-            .max_heap_bytes()
-            .map_or_else(|s| s, |max| run(max, &limits, class_path, class, args, &jit)),
+        } => limits.max_heap_bytes().map_or_else(
+            |s| s,
+            |max| run(max, &limits, class_path, class, args, &jit),
+        ),
         Command::Eval { limits, expression } => limits
             .max_heap_bytes()
             .map_or_else(|s| s, |max| eval(max, &limits, &expression, &jit)),

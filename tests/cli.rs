@@ -652,22 +652,39 @@ fn a_time_limit_stops_a_runaway_program_in_either_tier() {
             let start = Instant::now();
             let outcome = cairn(&[jit, "eval", "--time-limit", "0.3", source]);
             let took = start.elapsed();
-            assert_eq!(outcome.status, Some(124), "{jit} {source}: {}", outcome.describe());
+            assert_eq!(
+                outcome.status,
+                Some(124),
+                "{jit} {source}: {}",
+                outcome.describe()
+            );
             assert_eq!(outcome.panic_text(), None, "{}", outcome.describe());
             assert!(
-                outcome.stderr.starts_with("interrupted:")
-                    && outcome.stderr.contains("(<eval>:1)"),
+                outcome.stderr.starts_with("interrupted:") && outcome.stderr.contains("(<eval>:1)"),
                 "{jit} {source}: no message and stack trace:\n{}",
                 outcome.describe()
             );
-            assert!(took < Duration::from_secs(20), "{jit} {source}: took {took:?}");
+            assert!(
+                took < Duration::from_secs(20),
+                "{jit} {source}: took {took:?}"
+            );
         }
     }
     // A program that ends in time is not affected; a malformed limit is a usage error.
     let fine = cairn(&["eval", "--time-limit", "30", "3 + 4"]);
-    assert_eq!((fine.status, fine.stdout.as_str()), (Some(0), "7\n"), "{}", fine.describe());
+    assert_eq!(
+        (fine.status, fine.stdout.as_str()),
+        (Some(0), "7\n"),
+        "{}",
+        fine.describe()
+    );
     for bad in ["0", "-1", "soon", "inf"] {
         let outcome = cairn(&["eval", "--time-limit", bad, "3 + 4"]);
-        assert_eq!(outcome.status, Some(2), "--time-limit {bad}: {}", outcome.describe());
+        assert_eq!(
+            outcome.status,
+            Some(2),
+            "--time-limit {bad}: {}",
+            outcome.describe()
+        );
     }
 }

@@ -49,7 +49,10 @@ fn both_tiers_agree_on_generated_programs_first_half() {
 #[test]
 fn both_tiers_agree_on_generated_programs_second_half() {
     let count = env_u64("CAIRN_JIT_GEN_CASES", 10_000);
-    agree(env_u64("CAIRN_JIT_GEN_SEED", 0) + count / 2, count - count / 2);
+    agree(
+        env_u64("CAIRN_JIT_GEN_SEED", 0) + count / 2,
+        count - count / 2,
+    );
 }
 
 /// Runs the programs of seeds `first..first + count` in both tiers.
@@ -102,5 +105,8 @@ fn agree(first: u64, count: u64) {
         disagreements.len(),
         disagreements.join("\n\n")
     );
-    assert!(values as u64 * 2 > count, "too few programs answered a value");
+    assert!(
+        values as u64 * 2 > count,
+        "too few programs answered a value"
+    );
 }

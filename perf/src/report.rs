@@ -132,7 +132,11 @@ pub fn run_table(run: &RunResults) -> String {
         let ratio = first.and_then(|f| {
             let both: Vec<String> = all
                 .iter()
-                .filter(|b| [f, vm.label.as_str()].iter().all(|v| median(run, v, b).is_some()))
+                .filter(|b| {
+                    [f, vm.label.as_str()]
+                        .iter()
+                        .all(|v| median(run, v, b).is_some())
+                })
                 .cloned()
                 .collect();
             let (a, b) = (medians(run, f, &both), medians(run, &vm.label, &both));
@@ -245,11 +249,18 @@ mod tests {
                 .rev()
                 .find(|l| l.starts_with(vm) && !l.contains("FAILED"))
                 .unwrap_or_else(|| panic!("no geomean row for {vm}:\n{table}"));
-            line.split("  ").map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+            line.split("  ")
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect()
         };
         assert_eq!(row("a")[1..], ["2", "2.00", "1.00"], "{table}");
         // b completed X only: its geomean is X's, its ratio to a is over X alone.
-        assert_eq!(row("b")[1..], ["1 of 2 (partial)", "2.00", "2.00"], "{table}");
+        assert_eq!(
+            row("b")[1..],
+            ["1 of 2 (partial)", "2.00", "2.00"],
+            "{table}"
+        );
         assert_eq!(row("c")[1..], ["0 of 2 (partial)", "-", "-"], "{table}");
     }
 

@@ -224,7 +224,10 @@ fn an_interrupt_stops_the_run_and_the_vm_runs_the_next_program() {
     let handle = vm.interrupt_handle();
     // A request made before the run stops it at its first safepoint.
     handle.stop();
-    assert!(matches!(vm.eval("[true] whileTrue: []"), Err(VmError::Interrupted)));
+    assert!(matches!(
+        vm.eval("[true] whileTrue: []"),
+        Err(VmError::Interrupted)
+    ));
     vm.abandon_run();
     assert!(vm.residue().is_clean());
     // From another thread, while a loop runs inside a handler and an ensure: block.

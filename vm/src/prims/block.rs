@@ -12,7 +12,12 @@ pub(super) const BLOCK: Table = &[
     def("value", Kind::Block, &[], value),
     def("restart", Kind::Block, &[], restart),
     def("numArgs", Kind::Block, &[], num_args),
-    def("valueWithArguments:", Kind::Block, &[Kind::Array], value_with_arguments),
+    def(
+        "valueWithArguments:",
+        Kind::Block,
+        &[Kind::Array],
+        value_with_arguments,
+    ),
 ];
 pub(super) const BLOCK1: Table = &[def("value", Kind::Block, &[], value)];
 pub(super) const BLOCK2: Table = &[def("value:", Kind::Block, &[Kind::Any], value)];

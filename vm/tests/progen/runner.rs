@@ -146,10 +146,11 @@ impl Runner {
             // A small budget: programs that grow data exponentially (a string printed
             // into itself in a loop) end in OutOfMemory at once instead of running for
             // minutes, and the OutOfMemory paths get exercised.
-            let mut vm = Vm::with_max_heap(self.class_path.clone(), self.max_heap).map_err(|e| Bug {
-                program: String::new(),
-                what: format!("the VM does not boot: {e}"),
-            })?;
+            let mut vm =
+                Vm::with_max_heap(self.class_path.clone(), self.max_heap).map_err(|e| Bug {
+                    program: String::new(),
+                    what: format!("the VM does not boot: {e}"),
+                })?;
             vm.set_gc_stress(self.gc_stress);
             vm.set_frame_limit(self.frame_limit);
             if let Some(setup) = self.setup {
