@@ -193,6 +193,14 @@ impl Vm {
             Some((sname, span)) => {
                 let value = self.load_global(&sname)?;
                 match value.and_then(|v| self.class_index_of_class_object(v)) {
+                    // Instances of a metaclass's subclasses would be taken for classes
+                    // (`Vm::receiver_implied`); SOM has no such classes either.
+                    Some(ci) if self.s.class(ci).is_meta => {
+                        return Err(VmError::Compile(format!(
+                            "{file}:{}:{}: error: superclass '{sname}' of class '{name}' is a metaclass",
+                            span.line, span.column
+                        )))
+                    }
                     Some(ci) => Some(ci),
                     None => {
                         return Err(VmError::Compile(format!(

@@ -171,6 +171,27 @@ fn unknown_superclass_is_a_located_compile_error() {
 }
 
 #[test]
+fn a_metaclass_as_superclass_is_a_located_compile_error() {
+    // Its instances would reach class-side primitives as if they were classes.
+    let cp = class_path("metasuper", &[("Evil", "Evil = Meta ( )")]);
+    let mut vm = Vm::new(vec![cp]).expect("boots");
+    match vm.eval("system global: #Meta put: Array class. Evil new new: 3") {
+        Err(VmError::Compile(m)) => assert!(
+            m.contains("Evil.som:1:8: error: superclass 'Meta' of class 'Evil' is a metaclass"),
+            "{m}"
+        ),
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+    // Class-side primitives still work on real classes, and refuse what is not one.
+    assert_eq!(vm.eval("(Array new: 3) length").unwrap(), "3");
+    assert_eq!(
+        vm.eval("[(Array class >> #new:) invokeOn: 3 with: (Array with: 2)] on: Error do: [:e | #refused]")
+            .unwrap(),
+        "#refused"
+    );
+}
+
+#[test]
 fn user_classes_shadow_kernel_classes_except_core_ones() {
     let cp = class_path(
         "shadow",

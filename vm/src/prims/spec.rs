@@ -110,7 +110,8 @@ impl Vm {
     /// True when every instance of `holder` and of its subclasses has the kind `kind`,
     /// so a primitive of `holder` found by lookup from its receiver's own class needs no
     /// receiver check. Conservative: only kinds decided by the class chain and a shape
-    /// that subclasses inherit (String and Array descendants, Exceptions), and Block,
+    /// that subclasses inherit (String and Array descendants, Exceptions, metaclasses),
+    /// and Block,
     /// which its primitives validate themselves; answers false for a holder not yet
     /// defined.
     pub(crate) fn receiver_implied(&self, kind: Kind, holder: ClassIndex) -> bool {
@@ -138,6 +139,10 @@ impl Vm {
             // The primitives declaring it validate the block themselves (`block_arity`,
             // `restart`'s frame check): the class test in front is only a first filter.
             Kind::Block => true,
+            // A method of a metaclass found from the receiver's own class: that class
+            // descends from a metaclass, so it is one (the loader refuses a metaclass as
+            // the superclass of a class), and its instances are classes.
+            Kind::Class => info.is_meta,
             Kind::String => info.shape == Shape::Bytes && descends(known.string),
             Kind::Array => info.shape == Shape::Indexable && descends(known.array),
             Kind::Exception => {
