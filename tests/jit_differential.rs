@@ -168,6 +168,29 @@ fn always_compiles_and_enters_native_code() {
 }
 
 #[test]
+fn warm_sites_are_compiled_as_inline_cases() {
+    // Under `on`, a method compiles after its caches saw receivers: InlineSends' trivial
+    // targets become inline guarded cases (and the differential runs above compare
+    // their answers with the interpreter's).
+    let (status, stdout, stderr) = run(
+        &root(),
+        "InlineSends",
+        &["tests/smalltalk/inline".into()],
+        &[
+            ("CAIRN_JIT", "on"),
+            ("CAIRN_JIT_THRESHOLD", "2"),
+            ("CAIRN_JIT_STATS", "1"),
+        ],
+    );
+    assert_eq!(status, Some(0), "{stdout}{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("cairn-jit-stats:"))
+        .expect("a stats line");
+    assert!(stat(line, "inlined-sends") >= 5, "{line}");
+}
+
+#[test]
 fn off_compiles_nothing() {
     let (_, _, stderr) = run(
         &root(),

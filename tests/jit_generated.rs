@@ -1,7 +1,9 @@
 //! The generative differential test of the native tier (issue 10, acceptance 2): programs
 //! from the `progen` grammar (`vm/tests/progen`, shared with the generative safety test
 //! and the fuzz target) run in an interpreter-only VM and in a VM whose every method is
-//! compiled at its first call (`--jit=always`); the outcome (the printString of the
+//! compiled at its first call (`--jit=always`, first half) or at its second (`--jit=on`
+//! with threshold 2, second half: the inline caches are warm when the method compiles,
+//! so sends become inline guarded cases); the outcome (the printString of the
 //! value, the exit status of an unhandled error, `OutOfMemory`, a compile error) must be
 //! the same. The grammar covers what the tiers could disagree on: arithmetic at the
 //! SmallInteger limits and mixed Integer/Double/LargeInteger, inlined conditionals and
@@ -29,21 +31,28 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 /// Installs the Cranelift tier compiling every method at its first call.
 fn compile_everything(vm: &mut Vm) {
+    install(vm, TierMode::Always);
+}
+
+/// Installs the Cranelift tier compiling every method at its second call.
+fn compile_when_warm(vm: &mut Vm) {
+    install(vm, TierMode::On);
+}
+
+fn install(vm: &mut Vm, mode: TierMode) {
     let tier = cairn_jit::CraneliftTier::new(vm).expect("the host ISA is supported");
-    vm.install_tier(
-        Box::new(tier),
-        TierPolicy {
-            mode: TierMode::Always,
-            ..TierPolicy::default()
-        },
-    );
+    vm.install_tier(Box::new(tier), TierPolicy { mode, threshold: 2 });
 }
 
 // Two halves, so the two cores share the work.
 #[test]
 fn both_tiers_agree_on_generated_programs_first_half() {
     let count = env_u64("CAIRN_JIT_GEN_CASES", 10_000);
-    agree(env_u64("CAIRN_JIT_GEN_SEED", 0), count / 2);
+    agree(
+        env_u64("CAIRN_JIT_GEN_SEED", 0),
+        count / 2,
+        compile_everything,
+    );
 }
 
 #[test]
@@ -52,18 +61,19 @@ fn both_tiers_agree_on_generated_programs_second_half() {
     agree(
         env_u64("CAIRN_JIT_GEN_SEED", 0) + count / 2,
         count - count / 2,
+        compile_when_warm,
     );
 }
 
 /// Runs the programs of seeds `first..first + count` in both tiers.
-fn agree(first: u64, count: u64) {
+fn agree(first: u64, count: u64, setup: fn(&mut Vm)) {
     // One worker thread with a deep native stack: compiled frames recurse on it.
     let worker = std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {
             let mut interpreted = Runner::new(0);
             let mut compiled = Runner::new(0);
-            compiled.setup = Some(compile_everything);
+            compiled.setup = Some(setup);
             for r in [&mut interpreted, &mut compiled] {
                 r.verify_every = 50;
                 // Both VMs see the same programs in the same order, so they stay alike

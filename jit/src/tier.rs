@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use cairn_vm::tier::view::SiteProfile;
 use cairn_vm::tier::{Bailout, MethodRef, NativeEntry, Tier, TierLayout, TierStats};
 use cairn_vm::Vm;
 use cranelift_codegen::ir::{types, AbiParam, Signature};
@@ -77,7 +78,11 @@ impl CraneliftTier {
         sig
     }
 
-    fn build(&mut self, method: &MethodRef) -> Result<(NativeEntry, usize), Bailout> {
+    fn build(
+        &mut self,
+        method: &MethodRef,
+        profiles: &[SiteProfile],
+    ) -> Result<(NativeEntry, usize, usize), Bailout> {
         let plan = Plan::of(method)?;
         let module = self.module.as_mut().ok_or(Bailout::Codegen)?;
         module.clear_context(&mut self.ctx);
@@ -89,11 +94,13 @@ impl CraneliftTier {
             .declare_anonymous_function(&sig)
             .map_err(|_| Bailout::Codegen)?;
         self.ctx.func.signature = sig;
+        let inlined;
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let rt = b.import_signature(runtime_sig);
             let native = b.import_signature(entry_sig);
-            Translator::translate(&mut b, (rt, native), &self.layout, method, &plan)?;
+            inlined =
+                Translator::translate(&mut b, (rt, native), &self.layout, method, &plan, profiles)?;
             b.finalize(module.isa().frontend_config());
         }
         if let Err(e) = module.define_function(id, &mut self.ctx) {
@@ -118,7 +125,7 @@ impl CraneliftTier {
         // `NativeEntry` on the 64-bit hosts Cranelift supports. The module is freed
         // only when the tier is dropped, with the VM that holds the entry (I10).
         let entry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(code) };
-        Ok((entry, bytes))
+        Ok((entry, bytes, inlined))
     }
 
     fn count_bailout(&mut self, why: Bailout) {
@@ -127,14 +134,18 @@ impl CraneliftTier {
 }
 
 impl Tier for CraneliftTier {
-    fn compile(&mut self, _vm: &mut Vm, method: MethodRef) -> Result<NativeEntry, Bailout> {
+    fn compile(&mut self, vm: &mut Vm, method: MethodRef) -> Result<NativeEntry, Bailout> {
         let started = Instant::now();
-        let result = self.build(&method);
+        let profiles: Vec<SiteProfile> = (0..method.num_sites())
+            .map(|i| method.site_profile(vm, i))
+            .collect();
+        let result = self.build(&method, &profiles);
         let took = started.elapsed();
         self.stats.compile_time += took;
         self.stats.max_compile = self.stats.max_compile.max(took);
         match result {
-            Ok((entry, bytes)) => {
+            Ok((entry, bytes, inlined)) => {
+                self.stats.inlined_sends += inlined as u64;
                 if method.is_block() {
                     self.stats.blocks += 1;
                 } else {

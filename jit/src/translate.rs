@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use cairn_vm::bytecode::Instr;
 use cairn_vm::tier::runtime::RuntimeFn;
+use cairn_vm::tier::view::SiteProfile;
 use cairn_vm::tier::{status, Bailout, MethodRef, TierLayout};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlagsData, SigRef, Value};
@@ -29,6 +30,7 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use crate::plan::Plan;
 
 mod fastpath;
+mod inline;
 
 const I64: types::Type = types::I64;
 const I32: types::Type = types::I32;
@@ -56,6 +58,14 @@ pub struct Translator<'a, 'f> {
     exit: Block,
     blocks: BTreeMap<usize, Block>,
     literals: usize,
+    /// The send sites' profiles, by site index (empty: nothing is inlined).
+    profiles: &'a [SiteProfile],
+    /// Sends emitted as inline guarded cases.
+    pub inlined_sites: usize,
+}
+
+fn plan_profile(profiles: &[SiteProfile], site: u16) -> Option<&SiteProfile> {
+    profiles.get(site as usize)
 }
 
 pub(super) fn mem() -> MemFlagsData {
@@ -73,7 +83,8 @@ impl<'a, 'f> Translator<'a, 'f> {
         layout: &'a TierLayout,
         method: &MethodRef,
         plan: &Plan,
-    ) -> Result<(), Bailout> {
+        profiles: &'a [SiteProfile],
+    ) -> Result<usize, Bailout> {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         let exit = b.create_block();
@@ -100,6 +111,8 @@ impl<'a, 'f> Translator<'a, 'f> {
             exit,
             blocks,
             literals: method.literals().1 as usize,
+            profiles,
+            inlined_sites: 0,
         };
         t.reload();
         let interpret = t.b.create_block();
@@ -137,7 +150,7 @@ impl<'a, 'f> Translator<'a, 'f> {
         let s = t.b.block_params(exit)[0];
         t.b.ins().return_(&[s]);
         t.b.seal_all_blocks();
-        Ok(())
+        Ok(t.inlined_sites)
     }
 
     /// Re-reads the stack base (it moves when the stack grows) into `frame`.
@@ -417,11 +430,26 @@ impl<'a, 'f> Translator<'a, 'f> {
                 self.push(v);
                 self.push(v);
             }
-            Instr::Send { site } | Instr::SuperSend { site } => {
-                let is_super = matches!(instr, Instr::SuperSend { .. }) as u64;
+            Instr::Send { site } => {
+                let argc = method.site(site as usize).map_or(0, |s| s.argc);
+                if let Some(profile) = plan_profile(self.profiles, site) {
+                    if self.inline_send(profile, (site, argc, next, depth)) {
+                        return Ok(true);
+                    }
+                }
                 self.call_out(
                     rt.send,
-                    [site as u64, next as u64, 0, is_super],
+                    [site as u64, next as u64, 0, 0],
+                    2,
+                    &instr,
+                    depth,
+                    method,
+                );
+            }
+            Instr::SuperSend { site } => {
+                self.call_out(
+                    rt.send,
+                    [site as u64, next as u64, 0, 1],
                     2,
                     &instr,
                     depth,

@@ -50,7 +50,7 @@ impl Translator<'_, '_> {
     }
 
     /// Goes on in a new block when `cond` holds, else to `slow`.
-    fn guard(&mut self, cond: Value, slow: Block) {
+    pub(super) fn guard(&mut self, cond: Value, slow: Block) {
         let ok = self.b.create_block();
         self.b.ins().brif(cond, ok, &[], slow, &[]);
         self.b.switch_to_block(ok);

@@ -155,6 +155,8 @@ pub struct TierStats {
     pub max_compile: Duration,
     /// Bytes of machine code.
     pub code_bytes: u64,
+    /// Send sites compiled as inline guarded cases (trivial targets, §6.2).
+    pub inlined_sends: u64,
 }
 
 /// A native-code tier. `vm` never names an implementation; the `cairn` command installs
@@ -269,7 +271,7 @@ impl Vm {
             bailouts.push(format!("panic:{}", self.tier.panics));
         }
         format!(
-            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} entries={} direct-calls={} osr={}",
+            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} inlined-sends={} entries={} direct-calls={} osr={}",
             self.tier.policy.mode,
             st.methods,
             st.blocks,
@@ -277,6 +279,7 @@ impl Vm {
             st.compile_time.as_micros(),
             st.max_compile.as_micros(),
             st.code_bytes,
+            st.inlined_sends,
             self.tier.entries,
             self.tier.direct_calls,
             self.tier.osr,

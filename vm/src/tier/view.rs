@@ -7,9 +7,10 @@
 //! buffer's address may be embedded in code (the `Vec` never grows after install, and
 //! the values are re-read at each use because the collector updates them in place).
 
-use cairn_gc::Oop;
+use cairn_gc::{ClassIndex, Oop};
 
-use crate::methods::MethodInfo;
+use crate::methods::{MethodInfo, MethodKind, POLY_ENTRIES};
+use crate::vm::Vm;
 
 /// A method or block handed to [`super::Tier::compile`].
 #[derive(Clone, Copy)]
@@ -26,7 +27,73 @@ pub struct SiteView {
     pub selector: u32,
 }
 
+/// What a receiver class's cached method at a send site does, as far as compiled code
+/// may do it inline (docs/design/jit.md §6.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `^field n`.
+    Getter(u8),
+    /// `field n := arg`, answering the receiver.
+    Setter(u8),
+    /// `^literal`: the address of the literal's slot in its method's literal buffer
+    /// (stable; the value is re-read at each use).
+    Literal(*const Oop),
+    /// `^self`.
+    ReturnSelf,
+    /// Anything else: a frame, a primitive.
+    Other,
+}
+
+/// A send site's inline cache as the compiler sees it: the receiver classes seen so far
+/// (heap classes only: immediates are never guarded inline) with their targets.
+#[derive(Clone, Debug, Default)]
+pub struct SiteProfile {
+    /// (class index, target) in the order the site met them.
+    pub entries: Vec<(u32, Target)>,
+    /// More classes than the cache holds were seen.
+    pub megamorphic: bool,
+}
+
 impl MethodRef {
+    /// Send site `i`'s profile, read from its inline cache (the interpreter's
+    /// `SendSite`). Classes whose instances are immediates are left out.
+    pub fn site_profile(&self, vm: &Vm, i: usize) -> SiteProfile {
+        let Some(site) = self.info().sites.get(i) else {
+            return SiteProfile::default();
+        };
+        let known = &vm.s.known;
+        let immediate = [
+            known.integer,
+            known.double,
+            known.character,
+            ClassIndex::SMALL_INTEGER.0,
+            ClassIndex::CHARACTER.0,
+            ClassIndex::SMALL_FLOAT.0,
+        ];
+        let n = (site.len as usize).min(POLY_ENTRIES);
+        let entries = site.entries[..n]
+            .iter()
+            .filter(|(class, _)| !immediate.contains(class))
+            .map(|&(class, m)| {
+                let target = match vm.s.methods.get(m as usize).map(|m| (m.kind, m)) {
+                    Some((MethodKind::Getter(n), _)) => Target::Getter(n),
+                    Some((MethodKind::Setter(n), _)) => Target::Setter(n),
+                    Some((MethodKind::Literal(l), info)) => info
+                        .literals
+                        .get(l as usize)
+                        .map_or(Target::Other, |slot| Target::Literal(slot as *const Oop)),
+                    Some((MethodKind::ReturnSelf, _)) => Target::ReturnSelf,
+                    _ => Target::Other,
+                };
+                (class, target)
+            })
+            .collect();
+        SiteProfile {
+            entries,
+            megamorphic: site.len as usize > POLY_ENTRIES,
+        }
+    }
+
     pub(crate) fn new(method: *mut MethodInfo) -> MethodRef {
         MethodRef { method }
     }
@@ -75,6 +142,11 @@ impl MethodRef {
     pub fn literals(&self) -> (usize, *const Oop) {
         let l = &self.info().literals;
         (l.len(), l.as_ptr())
+    }
+
+    /// Number of send sites.
+    pub fn num_sites(&self) -> usize {
+        self.info().sites.len()
     }
 
     /// Number of nested block methods (`MakeClosure` operands index them).

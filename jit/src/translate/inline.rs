@@ -1,0 +1,106 @@
+//! Sends answered inline from the site's profile (docs/design/jit.md §6.2): a chain of
+//! class guards, one per heap class the interpreter's inline cache recorded whose method
+//! is trivial (a getter, a setter, `^literal`, `^self`); a receiver of any other class,
+//! an immediate, or a site whose cache went megamorphic takes the generic send
+//! (`rt_send`, which probes the same cache). The code binds (class, method) pairs read
+//! at compile time: sound while installed methods are never replaced (§6.3 says what
+//! redefinition must invalidate when it arrives).
+
+use cairn_vm::tier::view::{SiteProfile, Target};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{InstBuilder, Value};
+
+use super::{mem, Translator, I64};
+
+/// True when the interpreter would run `target` for a send of `argc` arguments without
+/// a frame (`Vm::invoke_with`): getters take none, setters one.
+fn fits(target: Target, argc: usize) -> bool {
+    match target {
+        Target::Getter(_) => argc == 0,
+        Target::Setter(_) => argc == 1,
+        Target::Literal(_) | Target::ReturnSelf => true,
+        Target::Other => false,
+    }
+}
+
+impl Translator<'_, '_> {
+    /// Emits send `site` (`argc` arguments, resuming at `next`) as a guarded chain of
+    /// inline cases when its profile has any; answers false, having emitted nothing,
+    /// otherwise. The result is left in memory (the next pc is a label).
+    pub(super) fn inline_send(
+        &mut self,
+        profile: &SiteProfile,
+        (site, argc, next, depth): (u16, usize, usize, usize),
+    ) -> bool {
+        if profile.megamorphic {
+            return false;
+        }
+        let cases: Vec<(u32, Target)> = profile
+            .entries
+            .iter()
+            .copied()
+            .filter(|&(_, t)| fits(t, argc))
+            .collect();
+        if cases.is_empty() {
+            return false;
+        }
+        let mut ops: Vec<Value> = (0..=argc).map(|_| self.pop()).collect();
+        ops.reverse();
+        self.flush();
+        let base = self.slots + depth - argc - 1;
+        let (slow, join) = (self.b.create_block(), self.b.create_block());
+        let recv = ops[0];
+        let tag = self.b.ins().band_imm_u(recv, 7);
+        let is_ptr = self.b.ins().icmp_imm_s(IntCC::Equal, tag, 0);
+        self.guard(is_ptr, slow);
+        let header = self.b.ins().load(I64, mem(), recv, 0);
+        let class = self
+            .b
+            .ins()
+            .band_imm_s(header, self.layout.class_mask as i64);
+        for (class_index, target) in cases {
+            let (hit, miss) = (self.b.create_block(), self.b.create_block());
+            let same = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::Equal, class, class_index as i64);
+            self.b.ins().brif(same, hit, &[], miss, &[]);
+            self.b.switch_to_block(hit);
+            let result = match target {
+                Target::Getter(n) => self.field_load(recv, n),
+                Target::Setter(n) => {
+                    self.store_slot_of(recv, n, ops[1]);
+                    recv
+                }
+                Target::Literal(slot) => {
+                    let address = self.iconst(slot as i64);
+                    self.b.ins().load(I64, mem(), address, 0)
+                }
+                Target::ReturnSelf | Target::Other => recv,
+            };
+            self.slot_store(base, result);
+            self.b.ins().jump(join, &[]);
+            self.b.switch_to_block(miss);
+        }
+        self.b.ins().jump(slow, &[]);
+        self.b.switch_to_block(slow);
+        self.b.set_cold_block(slow);
+        for (k, &v) in ops.iter().enumerate() {
+            self.slot_store(base + k, v);
+        }
+        let args = [
+            self.iconst(site as i64),
+            self.iconst(next as i64),
+            self.sp(depth),
+            self.iconst(0),
+        ];
+        let status = self.call(self.layout.runtime.send, args);
+        self.check_send(status);
+        self.reload();
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        self.mem = depth - argc;
+        self.inlined_sites += 1;
+        true
+    }
+}
