@@ -30,6 +30,7 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use crate::plan::Plan;
 
 mod fastpath;
+mod frames;
 mod inline;
 
 const I64: types::Type = types::I64;
@@ -463,10 +464,7 @@ impl<'a, 'f> Translator<'a, 'f> {
                     Instr::ReturnSelf => (self.slot_load(0), depth),
                     _ => (self.vm_field(self.layout.nil), depth),
                 };
-                let sp = self.sp(sp_depth);
-                let zero = self.iconst(0);
-                let status = self.call(rt.ret, [v, sp, zero, zero]);
-                self.b.ins().jump(self.exit, &[status.into()]);
+                self.return_value(v, sp_depth);
                 return Ok(false);
             }
             Instr::ReturnNonLocal => {

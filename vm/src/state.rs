@@ -9,6 +9,7 @@
 use cairn_gc::{ClassIndex, Oop, RootSet};
 
 use crate::classes::ClassInfo;
+use crate::interp::frame_stack::FrameStack;
 use crate::interp::frames::Frame;
 use crate::methods::MethodInfo;
 use crate::symbols::SymbolTable;
@@ -65,10 +66,13 @@ pub struct State {
     /// `stack.as_mut_ptr()`, kept in step wherever the stack is resized: compiled code
     /// reads it at a fixed offset (a `Vec`'s buffer pointer has none).
     pub stack_base: *mut Oop,
+    /// `stack.len()`, kept in step with `stack_base` (compiled code's inline frame push
+    /// checks room against it).
+    pub stack_slots: usize,
     /// Next free stack slot.
     pub sp: usize,
     /// Activation records.
-    pub frames: Vec<Frame>,
+    pub frames: FrameStack,
     /// Serial of the next frame.
     pub next_serial: u64,
     /// Successful `become:`s so far. Until the first one, every closure still fits the

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use cairn_gc::{ClassIndex, Heap, HeapConfig, Oop};
 
+use crate::interp::frame_stack::FrameStack;
 use crate::interp::frames::StackLimits;
 use crate::state::{Known, Specials, State, INITIAL_STACK_SLOTS};
 
@@ -125,8 +126,9 @@ impl Vm {
             s: State {
                 stack: vec![zero; INITIAL_STACK_SLOTS],
                 stack_base: std::ptr::null_mut(),
+                stack_slots: 0,
                 sp: 0,
-                frames: Vec::with_capacity(1024),
+                frames: FrameStack::with_capacity(1024),
                 next_serial: 1,
                 swaps: 0,
                 symbols: Default::default(),
@@ -166,6 +168,7 @@ impl Vm {
             tier_trigger: 0,
         };
         vm.s.stack_base = vm.s.stack.as_mut_ptr();
+        vm.s.stack_slots = vm.s.stack.len();
         vm.bootstrap()?;
         Ok(vm)
     }

@@ -1,6 +1,7 @@
 //! Sends answered inline from the site's profile (docs/design/jit.md §6.2): a chain of
 //! class guards, one per heap class the interpreter's inline cache recorded whose method
-//! is trivial (a getter, a setter, `^literal`, `^self`); a receiver of any other class,
+//! is trivial (a getter, a setter, `^literal`, `^self`, done inline) or a bytecode method
+//! (called directly: `frames.rs`); a receiver of any other class,
 //! an immediate, or a site whose cache went megamorphic takes the generic send
 //! (`rt_send`, which probes the same cache). The code binds (class, method) pairs read
 //! at compile time: sound while installed methods are never replaced (§6.3 says what
@@ -19,6 +20,7 @@ fn fits(target: Target, argc: usize) -> bool {
         Target::Getter(_) => argc == 0,
         Target::Setter(_) => argc == 1,
         Target::Literal(_) | Target::ReturnSelf => true,
+        Target::Call(c) => c.num_args == argc,
         Target::Other => false,
     }
 }
@@ -66,6 +68,12 @@ impl Translator<'_, '_> {
                 .icmp_imm_s(IntCC::Equal, class, class_index as i64);
             self.b.ins().brif(same, hit, &[], miss, &[]);
             self.b.switch_to_block(hit);
+            if let Target::Call(callee) = target {
+                self.direct_call(callee, &ops, (base, next), slow);
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(miss);
+                continue;
+            }
             let result = match target {
                 Target::Getter(n) => self.field_load(recv, n),
                 Target::Setter(n) => {
@@ -76,7 +84,7 @@ impl Translator<'_, '_> {
                     let address = self.iconst(slot as i64);
                     self.b.ins().load(I64, mem(), address, 0)
                 }
-                Target::ReturnSelf | Target::Other => recv,
+                Target::ReturnSelf | Target::Other | Target::Call(_) => recv,
             };
             self.slot_store(base, result);
             self.b.ins().jump(join, &[]);

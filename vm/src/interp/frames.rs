@@ -177,6 +177,7 @@ impl Vm {
             .stack
             .resize(len.min(self.limits.slots), Oop::small_int(0));
         self.s.stack_base = self.s.stack.as_mut_ptr();
+        self.s.stack_slots = self.s.stack.len();
     }
 
     /// The closure of a block frame.

@@ -9,6 +9,7 @@
 //! ensure blocks), [`shape`] (what unchecked field and temp-vector accesses rely on,
 //! and `become:`), [`trace`] (stack traces).
 
+pub(crate) mod frame_stack;
 pub(crate) mod frames;
 pub(crate) mod send;
 pub mod shape;

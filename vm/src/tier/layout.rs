@@ -11,6 +11,47 @@ use crate::vm::Vm;
 
 use super::runtime::RuntimeTable;
 
+/// Where compiled code finds what an inline frame push or pop reads and writes.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameOffsets {
+    /// `State::sp` (usize).
+    pub sp: i32,
+    /// `FrameStack` buffer pointer, length, capacity (in `Vm`).
+    pub ptr: i32,
+    /// See `ptr`.
+    pub len: i32,
+    /// See `ptr`.
+    pub cap: i32,
+    /// `State::next_serial` (u64).
+    pub next_serial: i32,
+    /// The frame limit (usize; it moves while a `StackOverflow` is handled).
+    pub limit: i32,
+    /// `State::stack_slots` (usize).
+    pub stack_slots: i32,
+    /// The native stack limit (usize).
+    pub native_limit: i32,
+    /// The direct-call counter (u64).
+    pub direct_calls: i32,
+    /// Bytes per `Frame`, and the offsets of its fields.
+    pub size: i32,
+    /// See `size`.
+    pub method: i32,
+    /// See `size` (u32).
+    pub pc: i32,
+    /// See `size` (u32).
+    pub fp: i32,
+    /// See `size` (u64).
+    pub serial: i32,
+    /// See `size` (u64).
+    pub home: i32,
+    /// See `size` (u32).
+    pub flags: i32,
+    /// The flag a block frame carries (a plain return ignores it).
+    pub block_flag: u32,
+    /// Offset of `MethodInfo::entry` (an `Option<NativeEntry>`: 0 = none).
+    pub entry: i32,
+}
+
 /// What compiled code needs to know about a VM.
 #[derive(Clone, Copy, Debug)]
 pub struct TierLayout {
@@ -40,6 +81,10 @@ pub struct TierLayout {
     pub size_shift: u32,
     /// Byte offset of body word 0 from an object's address (gc's body-word rule).
     pub first_slot: i32,
+    /// Inline frames (§3, stage 5): offsets in `Vm` of `State::sp`, the frame stack's
+    /// buffer pointer, length and capacity, the next frame serial, the frame limit, the
+    /// slot stack's length, the native stack limit and the direct-call counter.
+    pub frames: FrameOffsets,
     /// The runtime calls.
     pub runtime: RuntimeTable,
 }
@@ -59,7 +104,37 @@ impl TierLayout {
             class_mask: cairn_gc::header::CLASS_MASK,
             size_shift: cairn_gc::header::SLOTS_SHIFT,
             first_slot: 8,
+            frames: FrameOffsets::of(),
             runtime: RuntimeTable::get(),
+        }
+    }
+}
+
+impl FrameOffsets {
+    fn of() -> FrameOffsets {
+        use crate::interp::frame_stack::{CAP_OFFSET, LEN_OFFSET, PTR_OFFSET};
+        use crate::interp::frames::{flags, Frame};
+        use crate::methods::MethodInfo;
+        let frames = offset_of!(Vm, s.frames);
+        FrameOffsets {
+            sp: offset_of!(Vm, s.sp) as i32,
+            ptr: (frames + PTR_OFFSET) as i32,
+            len: (frames + LEN_OFFSET) as i32,
+            cap: (frames + CAP_OFFSET) as i32,
+            next_serial: offset_of!(Vm, s.next_serial) as i32,
+            limit: offset_of!(Vm, limits.frames) as i32,
+            stack_slots: offset_of!(Vm, s.stack_slots) as i32,
+            native_limit: offset_of!(Vm, tier.native_limit) as i32,
+            direct_calls: offset_of!(Vm, tier.direct_calls) as i32,
+            size: std::mem::size_of::<Frame>() as i32,
+            method: offset_of!(Frame, method) as i32,
+            pc: offset_of!(Frame, pc) as i32,
+            fp: offset_of!(Frame, fp) as i32,
+            serial: offset_of!(Frame, serial) as i32,
+            home: offset_of!(Frame, home) as i32,
+            flags: offset_of!(Frame, flags) as i32,
+            block_flag: flags::BLOCK,
+            entry: offset_of!(MethodInfo, entry) as i32,
         }
     }
 }

@@ -26,7 +26,7 @@ use std::time::Duration;
 use crate::methods::MethodInfo;
 use crate::vm::{Vm, VmError};
 
-pub use layout::TierLayout;
+pub use layout::{FrameOffsets, TierLayout};
 pub use view::MethodRef;
 
 /// Native code for one method or block: `fp` is the frame's receiver slot index,
@@ -338,6 +338,7 @@ impl Vm {
     #[inline(never)]
     pub(crate) fn enter_native(&mut self, entry: NativeEntry, fp: usize, pc: usize) -> u32 {
         debug_assert_eq!(self.s.stack_base, self.s.stack.as_mut_ptr());
+        debug_assert_eq!(self.s.stack_slots, self.s.stack.len());
         self.tier.entries += 1;
         let outer_limit = self.tier.native_limit;
         self.tier.native_limit = stack_address().saturating_sub(NATIVE_BUDGET);

@@ -40,8 +40,26 @@ pub enum Target {
     Literal(*const Oop),
     /// `^self`.
     ReturnSelf,
-    /// Anything else: a frame, a primitive.
+    /// A bytecode method: compiled code may push its frame and call its native entry
+    /// directly (when it has one at run time).
+    Call(CallTarget),
+    /// Anything else: a primitive, a missing one.
     Other,
+}
+
+/// A bytecode method a send may call directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallTarget {
+    /// The `MethodInfo` (boxed, never freed): the frame's `method`, and where its native
+    /// entry is read (`FrameOffsets::entry`).
+    pub method: usize,
+    /// Frame slots (receiver, arguments, temporaries).
+    pub slots: usize,
+    /// Slots a push must find free above `fp` (`Vm::push_method_frame`'s reservation:
+    /// the frame, its operand stack bound, 8).
+    pub room: usize,
+    /// Argument count.
+    pub num_args: usize,
 }
 
 /// A send site's inline cache as the compiler sees it: the receiver classes seen so far
@@ -83,6 +101,14 @@ impl MethodRef {
                         .get(l as usize)
                         .map_or(Target::Other, |slot| Target::Literal(slot as *const Oop)),
                     Some((MethodKind::ReturnSelf, _)) => Target::ReturnSelf,
+                    Some((MethodKind::Bytecode, info)) if !info.is_block => {
+                        Target::Call(CallTarget {
+                            method: &**info as *const MethodInfo as usize,
+                            slots: info.frame_size(),
+                            room: info.frame_size() + info.code.len() + 8,
+                            num_args: info.num_args,
+                        })
+                    }
                     _ => Target::Other,
                 };
                 (class, target)
