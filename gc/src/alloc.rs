@@ -78,23 +78,28 @@ impl Heap {
         let fulls = self.stats.full_collections;
         let bytes = layout.total_bytes;
         if self.eden_limit - self.ptrs.cursor < bytes {
-            self.scavenge(roots);
-            self.collect_if_needed(roots);
-            self.check_exhausted(fulls, bytes)?;
-            if self.eden_limit - self.ptrs.cursor < bytes {
-                // Eden's limit is down because the tenure reserve is short: the heap is
-                // near its maximum size. Old space may still have room; if not, a
-                // compacting collection frees segments for the reserve and for eden.
-                if let Some(oop) = self.place_old(class, &layout) {
-                    return Ok(oop);
+            if !self.eden_starved() {
+                self.scavenge(roots);
+                self.collect_if_needed(roots);
+                self.check_exhausted(fulls, bytes)?;
+            }
+            if self.eden_starved() {
+                // The tenure reserve is short (the heap is near its maximum size) and a
+                // scavenge cannot give eden back: see `budget.rs`. In grace, or without
+                // headroom, old space serves; else a compacting collection restores
+                // eden's minimum budget or judges the heap exhausted.
+                if self.starved_eden_uses_old_space() {
+                    if let Some(oop) = self.place_old(class, &layout) {
+                        return Ok(oop);
+                    }
                 }
                 self.full_collect(roots, true);
                 self.check_exhausted(fulls, bytes)?;
-                if self.eden_limit - self.ptrs.cursor < bytes {
-                    return self
-                        .place_old(class, &layout)
-                        .ok_or_else(|| self.oom(bytes));
-                }
+            }
+            if self.eden_limit - self.ptrs.cursor < bytes {
+                return self
+                    .place_old(class, &layout)
+                    .ok_or_else(|| self.oom(bytes));
             }
         }
         let start = self.ptrs.cursor;

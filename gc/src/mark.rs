@@ -278,7 +278,7 @@ impl Heap {
         };
         self.mark_stack = m.into_stack();
         let freed = freed + self.sweep_large();
-        self.judge_live(live);
+        self.judge_live(live, compacting);
         self.next_full_at = self.full_gc_threshold(live + self.external);
         self.refill_reserve();
         let stats = CollectionStats {

@@ -24,8 +24,10 @@
 //! * After each collection the reserve is refilled up to its target (enough for a full
 //!   eden, a full survivor space and `u`): from segments a sweep emptied, else by mapping
 //!   under the maximum heap size. When neither is possible, eden shrinks
-//!   (`eden = C - survivors - u`, at least 0) and allocations that do not fit go to old
-//!   space directly, or fail with [`crate::OutOfMemory`]. The reserve's segments count
+//!   (`eden = C - survivors - u`, at least 0). Below its minimum budget (an eighth of
+//!   eden, `budget.rs`) eden is not used outside grace: a compacting collection gives
+//!   the reserve back or the heap is judged exhausted and the allocation fails with
+//!   [`crate::OutOfMemory`]; in grace allocations go to old space directly. The reserve's segments count
 //!   towards the maximum heap size, and a scavenge never maps memory: neither the
 //!   maximum heap size nor the operating system can stop it half way.
 

@@ -269,3 +269,33 @@ fn an_interrupt_stops_the_run_and_the_vm_runs_the_next_program() {
     assert_eq!(vm.eval("3 + 4").expect("runs"), "7");
     assert_eq!(VmError::Interrupted.exit_status(), 124);
 }
+
+#[test]
+fn a_handled_out_of_memory_leaves_no_scratch_roots() {
+    // Found by the fuzz target: a doesNotUnderstand: whose arguments Array could not be
+    // allocated left the send's scratch roots behind after the handler returned. The
+    // arguments Array here is a large object (8 192 arguments, through
+    // perform:withArguments:): the heap is filled with large Arrays until no more fits,
+    // so that one fails while the handler's small objects still find room (a heap too
+    // full for those would stop the VM instead). The blocks, the selector and its
+    // arguments exist beforehand; one send that fails to be understood comes first.
+    let mut vm = Vm::with_max_heap(Vec::new(), 8 << 20).expect("boots");
+    let out = vm
+        .eval(
+            "| keep big n sym args send handler failed s | \
+             failed := 0. n := 0. handler := [:e | failed := failed + 1. e return: nil]. \
+             s := 'a:'. 13 timesRepeat: [s := s , s]. \
+             sym := s asSymbol. args := Array new: 8192. s := nil. big := Array new: 1000. \
+             send := [3 perform: sym withArguments: args]. \
+             send on: Exception do: handler. \
+             [[true] whileTrue: [keep := Array with: keep]] on: OutOfMemory do: handler. \
+             [[true] whileTrue: [n := n + 1. big at: n put: (Array new: 8192)]] \
+                 on: OutOfMemory do: handler. \
+             1 to: 10 do: [:i | send on: Exception do: handler]. \
+             keep := big := nil. failed",
+        )
+        .expect("runs");
+    // One MessageNotUnderstood, two OutOfMemory while filling, ten from the sends.
+    assert_eq!(out, "13");
+    assert!(vm.residue().is_clean(), "{:?}", vm.residue());
+}
