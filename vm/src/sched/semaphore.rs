@@ -19,16 +19,17 @@ pub(crate) const SEM_EXCESS: usize = 0;
 /// See [`SEM_EXCESS`].
 pub(crate) const SEM_VM_STATE: usize = 1;
 
-/// One semaphore's waiters.
+/// One semaphore's waiters (a free entry has no semaphore and keeps its buffer, so a
+/// wait does not allocate once the VM has waited that deep before).
 struct WaitQueue {
-    sem: Oop,
+    sem: Option<Oop>,
     waiters: VecDeque<Pid>,
 }
 
 /// Every semaphore that has waiters.
 #[derive(Default)]
 pub(crate) struct WaitQueues {
-    queues: Vec<Option<WaitQueue>>,
+    queues: Vec<WaitQueue>,
     free: Vec<u32>,
 }
 
@@ -40,24 +41,23 @@ impl WaitQueues {
         }
         let id = u32::try_from(state.as_small_int()).ok()?;
         match self.queues.get(id as usize) {
-            Some(Some(q)) if q.sem == sem => Some(id),
+            Some(q) if q.sem == Some(sem) => Some(id),
             _ => None,
         }
     }
 
     /// A new empty queue for `sem`.
     fn open(&mut self, sem: Oop) -> u32 {
-        let q = Some(WaitQueue {
-            sem,
-            waiters: VecDeque::new(),
-        });
         match self.free.pop() {
             Some(id) => {
-                self.queues[id as usize] = q;
+                self.queues[id as usize].sem = Some(sem);
                 id
             }
             None => {
-                self.queues.push(q);
+                self.queues.push(WaitQueue {
+                    sem: Some(sem),
+                    waiters: VecDeque::new(),
+                });
                 (self.queues.len() - 1) as u32
             }
         }
@@ -69,17 +69,15 @@ impl WaitQueues {
         let Some(id) = self.find(sem, state) else {
             return false;
         };
-        let q = self.queues[id as usize].as_mut().expect("found");
-        q.waiters.retain(|&p| p != pid);
+        self.queues[id as usize].waiters.retain(|&p| p != pid);
         self.close_if_empty(id)
     }
 
     fn close_if_empty(&mut self, id: u32) -> bool {
-        let empty = self.queues[id as usize]
-            .as_ref()
-            .is_some_and(|q| q.waiters.is_empty());
+        let q = &mut self.queues[id as usize];
+        let empty = q.sem.is_some() && q.waiters.is_empty();
         if empty {
-            self.queues[id as usize] = None;
+            q.sem = None;
             self.free.push(id);
         }
         empty
@@ -87,8 +85,8 @@ impl WaitQueues {
 
     /// The semaphores, for the collector.
     pub(crate) fn visit(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
-        for q in self.queues.iter_mut().flatten() {
-            visitor(&mut q.sem);
+        for sem in self.queues.iter_mut().filter_map(|q| q.sem.as_mut()) {
+            visitor(sem);
         }
     }
 
@@ -100,11 +98,10 @@ impl WaitQueues {
 
     /// Bytes outside the heap.
     pub(crate) fn external_bytes(&self) -> usize {
-        self.queues.capacity() * std::mem::size_of::<Option<WaitQueue>>()
+        self.queues.capacity() * std::mem::size_of::<WaitQueue>()
             + self
                 .queues
                 .iter()
-                .flatten()
                 .map(|q| q.waiters.capacity() * std::mem::size_of::<Pid>())
                 .sum::<usize>()
     }
@@ -145,8 +142,8 @@ impl Vm {
         };
         let waits = &mut self.s.sched.waits;
         let pid = waits.queues[id as usize]
-            .as_mut()
-            .and_then(|q| q.waiters.pop_front())
+            .waiters
+            .pop_front()
             .expect("an open queue has a waiter");
         if waits.close_if_empty(id) {
             let nil = self.nil();
@@ -201,11 +198,7 @@ impl Vm {
             }
         };
         let waits = &mut self.s.sched.waits;
-        waits.queues[id as usize]
-            .as_mut()
-            .expect("open")
-            .waiters
-            .push_back(pid);
+        waits.queues[id as usize].waiters.push_back(pid);
         let deadline = match timeout {
             Timeout::Never => None,
             Timeout::Millis(ms) => Some(
