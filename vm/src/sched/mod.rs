@@ -421,3 +421,33 @@ impl Vm {
         self.set_slot(top, value);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ReadyQueues;
+
+    #[test]
+    fn the_highest_priority_runs_first_and_equal_ones_in_turn() {
+        let mut q = ReadyQueues::new();
+        q.push(1, 40, false);
+        q.push(2, 30, false);
+        q.push(3, 40, false);
+        q.push(4, 80, false);
+        q.push(5, 40, true);
+        assert_eq!(q.highest(), Some(80));
+        let order: Vec<_> = std::iter::from_fn(|| q.pop_highest()).collect();
+        assert_eq!(order, [4, 5, 1, 3, 2]);
+        assert_eq!(q.highest(), None);
+    }
+
+    #[test]
+    fn a_removed_process_leaves_its_level_empty() {
+        let mut q = ReadyQueues::new();
+        q.push(7, 100, false);
+        q.push(8, 1, false);
+        q.remove(7, 100);
+        assert_eq!(q.highest(), Some(1));
+        q.remove(8, 1);
+        assert_eq!(q.pop_highest(), None);
+    }
+}

@@ -217,3 +217,31 @@ fn timer_loop(shared: &(Mutex<Posted>, Condvar), word: &AtomicU32, slice: Option
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Clock, Timers};
+
+    #[test]
+    fn deadlines_come_due_in_order_and_equal_ones_as_set() {
+        let mut t = Timers::default();
+        assert!(t.add(50, 1, 0));
+        assert!(t.add(10, 2, 0));
+        assert!(!t.add(30, 3, 0));
+        assert!(!t.add(10, 4, 0));
+        assert_eq!(t.pop_due(5), None);
+        let due: Vec<_> = std::iter::from_fn(|| t.pop_due(30)).collect();
+        assert_eq!(due, [(2, 0), (4, 0), (3, 0)]);
+        assert_eq!(t.next(), Some(50));
+    }
+
+    #[test]
+    fn virtual_time_stands_still_and_only_jumps_forward() {
+        let mut c = Clock::new(std::time::Instant::now());
+        c.make_virtual();
+        assert_eq!(c.now_us(), 0);
+        c.jump_to(25_000);
+        c.jump_to(10_000);
+        assert_eq!(c.now_us(), 25_000);
+    }
+}
