@@ -97,6 +97,9 @@ pub(crate) struct Process {
     /// What the wait is for, as the audit names it (a Mutex, SharedQueue, Delay or the
     /// semaphore itself).
     pub(crate) waiting_for: Option<Oop>,
+    /// The wait queue it is in (`semaphore::WaitQueues`), found without trusting the
+    /// Semaphore's `vmState`, which a program may overwrite.
+    pub(crate) wait_queue: Option<u32>,
     /// Counts its waits: a timer set for an earlier wait is stale.
     pub(crate) wait_epoch: u64,
     /// The deadline of its current wait (scheduler clock, microseconds), if timed.
@@ -119,6 +122,7 @@ impl Process {
             saved,
             waiting_on: None,
             waiting_for: None,
+            wait_queue: None,
             wait_epoch: 0,
             deadline: None,
             terminating: false,
@@ -136,6 +140,7 @@ impl Process {
             saved: Stack::empty(limits),
             waiting_on: None,
             waiting_for: None,
+            wait_queue: None,
             wait_epoch: 0,
             deadline: None,
             terminating: false,

@@ -63,14 +63,12 @@ impl WaitQueues {
         }
     }
 
-    /// Takes `pid` out of `sem`'s queue, if it is there; answers whether the queue is
-    /// now closed (empty).
-    fn remove(&mut self, sem: Oop, state: Oop, pid: Pid) -> bool {
-        let Some(id) = self.find(sem, state) else {
-            return false;
-        };
-        self.queues[id as usize].waiters.retain(|&p| p != pid);
-        self.close_if_empty(id)
+    /// Takes `pid` out of queue `id`; answers the queue's semaphore if that closed it.
+    fn remove(&mut self, id: u32, pid: Pid) -> Option<Oop> {
+        let q = self.queues.get_mut(id as usize)?;
+        q.waiters.retain(|&p| p != pid);
+        let sem = q.sem;
+        self.close_if_empty(id).then_some(sem).flatten()
     }
 
     fn close_if_empty(&mut self, id: u32) -> bool {
@@ -131,26 +129,46 @@ impl Vm {
     /// when its priority is higher), else counts an excess signal. The primitive's
     /// answer is already in place (a switch may follow).
     pub(crate) fn semaphore_signal(&mut self, sem: Oop) -> VmResult<()> {
+        match self.first_waiter(sem) {
+            Some(pid) => {
+                self.end_wait(pid);
+                self.wake(pid)
+            }
+            None => {
+                let n = self
+                    .excess(sem)
+                    .saturating_add(1)
+                    .min(cairn_gc::oop::SMALL_INT_MAX);
+                self.heap.store(sem, SEM_EXCESS, Oop::small_int(n));
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes the first waiter out of `sem`'s queue (closing it when it empties).
+    fn first_waiter(&mut self, sem: Oop) -> Option<Pid> {
         let state = self.heap.fetch(sem, SEM_VM_STATE);
-        let Some(id) = self.s.sched.waits.find(sem, state) else {
-            let n = self
-                .excess(sem)
-                .saturating_add(1)
-                .min(cairn_gc::oop::SMALL_INT_MAX);
-            self.heap.store(sem, SEM_EXCESS, Oop::small_int(n));
-            return Ok(());
+        let id = self.s.sched.waits.find(sem, state)?;
+        // Queues hold live waiters only (every way out of a wait leaves the queue);
+        // the check keeps a broken promise from becoming a panic.
+        let waiter = loop {
+            let sched = &mut self.s.sched;
+            let Some(pid) = sched.waits.queues[id as usize].waiters.pop_front() else {
+                break None;
+            };
+            if sched
+                .table
+                .get(pid)
+                .is_some_and(|p| p.state == RunState::Waiting && p.wait_queue == Some(id))
+            {
+                break Some(pid);
+            }
         };
-        let waits = &mut self.s.sched.waits;
-        let pid = waits.queues[id as usize]
-            .waiters
-            .pop_front()
-            .expect("an open queue has a waiter");
-        if waits.close_if_empty(id) {
+        if self.s.sched.waits.close_if_empty(id) {
             let nil = self.nil();
             self.heap.store(sem, SEM_VM_STATE, nil);
         }
-        self.end_wait(pid);
-        self.wake(pid)
+        waiter
     }
 
     /// The wait primitives (`argc` arguments): takes an excess signal at once, else
@@ -213,6 +231,7 @@ impl Vm {
         p.state = RunState::Waiting;
         p.waiting_on = Some(sem);
         p.waiting_for = Some(waiting_for);
+        p.wait_queue = Some(id);
         p.wait_epoch += 1;
         p.deadline = deadline;
         let epoch = p.wait_epoch;
@@ -225,11 +244,13 @@ impl Vm {
     /// Takes a waiting process out of its semaphore's queue (a timeout, `suspend`,
     /// `terminate`) and clears its wait.
     pub(crate) fn leave_queue(&mut self, pid: Pid) {
-        if let Some(sem) = self.s.sched.table.at(pid).waiting_on {
-            let state = self.heap.fetch(sem, SEM_VM_STATE);
-            if self.s.sched.waits.remove(sem, state, pid) {
-                let nil = self.nil();
-                self.heap.store(sem, SEM_VM_STATE, nil);
+        if let Some(id) = self.s.sched.table.at(pid).wait_queue {
+            if let Some(sem) = self.s.sched.waits.remove(id, pid) {
+                // The closed queue's number leaves the Semaphore (if it is still there).
+                if self.heap.fetch(sem, SEM_VM_STATE) == Oop::small_int(id as i64) {
+                    let nil = self.nil();
+                    self.heap.store(sem, SEM_VM_STATE, nil);
+                }
             }
         }
         self.end_wait(pid);
@@ -240,6 +261,7 @@ impl Vm {
         let p = self.s.sched.table.at(pid);
         p.waiting_on = None;
         p.waiting_for = None;
+        p.wait_queue = None;
         p.deadline = None;
         p.wait_epoch += 1;
     }
