@@ -55,8 +55,18 @@ fn programs() -> Vec<Program> {
 /// `(status, stdout, stderr)` of one run.
 type Outcome = (Option<i32>, String, String);
 
-fn run(root: &Path, program: &Program, env: &[(&str, &str)]) -> Outcome {
-    let (name, classpath, options) = program;
+fn run(root: &Path, name: &str, classpath: &[String], env: &[(&str, &str)]) -> Outcome {
+    run_with_options(root, name, classpath, &[], env)
+}
+
+/// [`run`] with `cairn run` options (a program's `options:` header).
+fn run_with_options(
+    root: &Path,
+    name: &str,
+    classpath: &[String],
+    options: &[String],
+    env: &[(&str, &str)],
+) -> Outcome {
     let mut cp = classpath.to_vec();
     cp.push("tests/smalltalk".into());
     let mut command = Command::new(env!("CARGO_BIN_EXE_cairn"));
@@ -96,11 +106,10 @@ fn compare(base: &[(&str, &str)], tier: &[(&str, &str)]) -> Vec<String> {
                 let root = &root;
                 s.spawn(move || {
                     let mut bad = Vec::new();
-                    for program in chunk {
-                        let want = run(root, program, base);
-                        let got = run(root, program, tier);
+                    for (name, cp, options) in chunk {
+                        let want = run_with_options(root, name, cp, options, base);
+                        let got = run_with_options(root, name, cp, options, tier);
                         if want != got {
-                            let name = &program.0;
                             bad.push(format!(
                                 "{name}: {tier:?}\n  interpreter: {want:?}\n  native:      {got:?}"
                             ));
@@ -163,7 +172,8 @@ fn stat(line: &str, key: &str) -> u64 {
 fn always_compiles_and_enters_native_code() {
     let (status, stdout, stderr) = run(
         &root(),
-        &named("Closures"),
+        "Closures",
+        &[],
         &[("CAIRN_JIT", "always"), ("CAIRN_JIT_STATS", "1")],
     );
     assert_eq!(status, Some(0), "{stdout}{stderr}");
@@ -178,18 +188,14 @@ fn always_compiles_and_enters_native_code() {
     assert!(stat(line, "code-bytes") > 0, "{line}");
 }
 
-/// A program with no header options.
-fn named(name: &str) -> Program {
-    (name.to_owned(), Vec::new(), Vec::new())
-}
-
 /// Process switches inside native code (docs/design/jit.md §10): `Processes.som`,
 /// compiled at first call, prints what its header promises, with native code entered.
 #[test]
 fn processes_switch_with_everything_compiled() {
     let (status, stdout, stderr) = run(
         &root(),
-        &named("Processes"),
+        "Processes",
+        &[],
         &[("CAIRN_JIT", "always"), ("CAIRN_JIT_STATS", "1")],
     );
     let source = std::fs::read_to_string(root().join("tests/smalltalk/Processes.som"))
@@ -212,7 +218,8 @@ fn processes_switch_with_everything_compiled() {
 fn off_compiles_nothing() {
     let (_, _, stderr) = run(
         &root(),
-        &named("Hello"),
+        "Hello",
+        &[],
         &[("CAIRN_JIT", "off"), ("CAIRN_JIT_STATS", "1")],
     );
     let line = stderr
