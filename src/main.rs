@@ -1,7 +1,8 @@
 //! The `cairn` command: wiring only. `cairn run -cp DIR[:DIR...] Class [args...]` runs a
 //! program SOM-style; `cairn eval 'expression'` prints the value's printString.
 //! Exit status: 0 success, 1 unhandled Smalltalk error or `system exit: 1`,
-//! 2 compile or usage error, 124 stopped by `--time-limit`. `--max-heap SIZE` (or
+//! 2 compile or usage error, 3 deadlock (every process waits and nothing can wake one:
+//! a process audit on stderr), 124 stopped by `--time-limit`. `--max-heap SIZE` (or
 //! `CAIRN_MAX_HEAP`) bounds the memory of Smalltalk objects and the tables that grow
 //! with them.
 
@@ -66,6 +67,15 @@ struct Limits {
     /// allowed): it ends at its next safepoint with a stack trace and exit status 124.
     #[arg(long = "time-limit", value_name = "SECONDS", value_parser = parse_seconds)]
     time_limit: Option<std::time::Duration>,
+    /// Virtual time: the scheduler's clock (and `system time`) stands still while a
+    /// process can run and jumps to the next Delay or timeout when every process waits
+    /// (deterministic timing tests). Environment: CAIRN_VIRTUAL_TIME=1.
+    #[arg(long = "virtual-time")]
+    virtual_time: bool,
+    /// Processes of equal priority take turns every MS milliseconds (default: only
+    /// when one yields or waits).
+    #[arg(long = "time-slice", value_name = "MS")]
+    time_slice: Option<u64>,
 }
 
 /// A positive number of seconds.
@@ -79,8 +89,15 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 
 impl Limits {
     /// Starts the watchdog that stops `vm`'s program when the time limit passes (a
-    /// detached thread: the process ends with the program).
-    fn arm(&self, vm: &Vm) {
+    /// detached thread: the process ends with the program), and sets the scheduler's
+    /// clock and time slice.
+    fn arm(&self, vm: &mut Vm) {
+        if self.virtual_time || std::env::var("CAIRN_VIRTUAL_TIME").is_ok_and(|v| v == "1") {
+            vm.set_virtual_time();
+        }
+        if let Some(ms) = self.time_slice {
+            vm.set_time_slice(ms);
+        }
         if let Some(limit) = self.time_limit {
             let handle = vm.interrupt_handle();
             std::thread::spawn(move || {
@@ -162,9 +179,16 @@ fn som_flags(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
                 out.push("--cp".into());
                 value_next = true;
                 continue;
-            } else if ["--cp", "-c", "--classpath", "--max-heap", "--time-limit"]
-                .iter()
-                .any(|f| a == *f)
+            } else if [
+                "--cp",
+                "--classpath",
+                "-c",
+                "--max-heap",
+                "--time-limit",
+                "--time-slice",
+            ]
+            .iter()
+            .any(|f| a == *f)
             {
                 value_next = true;
             } else if !a.to_string_lossy().starts_with('-') {
@@ -226,7 +250,7 @@ fn run(
         }
     };
     jit.install(&mut vm);
-    limits.arm(&vm);
+    limits.arm(&mut vm);
     let on_class_path = dirs.iter().any(|d| d.join(format!("{name}.som")).is_file());
     if !on_class_path {
         // Not a file on the class path: the class must be one of the kernel's. The
@@ -283,7 +307,7 @@ fn eval(max_heap: usize, limits: &Limits, expression: &str, jit: &JitConfig) -> 
         }
     };
     jit.install(&mut vm);
-    limits.arm(&vm);
+    limits.arm(&mut vm);
     let status = match vm.eval(expression) {
         Ok(s) => {
             println!("{s}");

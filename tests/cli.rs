@@ -11,8 +11,10 @@
 //! - `--time-limit` stops a runaway program in either tier, uncatchably, with a stack
 //!   trace and exit status 124.
 //!
+//! - a deadlock exits 3 with the process audit.
+//!
 //! Exit status contract (README.md): 0 success, 1 unhandled Smalltalk error, 2 compile or
-//! usage error, 124 stopped by `--time-limit`. No run may panic or hang.
+//! usage error, 3 deadlock, 124 stopped by `--time-limit`. No run may panic or hang.
 
 use std::fmt::Write as _;
 use std::io::Read;
@@ -341,6 +343,39 @@ fn eval_runtime_error_exits_1_with_a_stack_trace() {
         frames.last().is_some_and(|f| f.contains("(<eval>:1)")),
         "the stack trace does not end at the evaluated expression:\n{}",
         outcome.describe()
+    );
+}
+
+/// A deadlock (every process waits, no deadline can wake one) ends the run with exit
+/// status 3 and the process audit on stderr, naming each blocked process and what it
+/// waits on; a wait that a deadline ends is not one (docs/design/processes.md).
+#[test]
+fn a_deadlock_exits_3_with_the_process_audit() {
+    let outcome = cairn(&[
+        "eval",
+        "| s | s := Semaphore new. [ s wait ] forkNamed: 'stuck'. Processor yield. s wait",
+    ]);
+    assert_eq!(outcome.status, Some(3), "{}", outcome.describe());
+    assert_eq!(outcome.panic_text(), None, "{}", outcome.describe());
+    for wanted in [
+        "deadlock: every process waits and nothing can wake one",
+        "process audit: 2 processes",
+        "'main' priority 40 waiting on a Semaphore",
+        "'stuck' priority 40 waiting on a Semaphore",
+        "(<eval>:1)",
+    ] {
+        assert!(
+            outcome.stderr.contains(wanted),
+            "stderr lacks {wanted:?}:\n{}",
+            outcome.describe()
+        );
+    }
+    let timed = cairn(&["eval", "(Semaphore new waitTimeoutMSecs: 20) printString"]);
+    assert_eq!(
+        (timed.status, timed.stdout.as_str()),
+        (Some(0), "'true'\n"),
+        "{}",
+        timed.describe()
     );
 }
 

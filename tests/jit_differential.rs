@@ -16,10 +16,13 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The programs, with the `classpath:` entries of their header comments.
-fn programs() -> Vec<(String, Vec<String>)> {
+/// A program's name, with the `classpath:` entries and `options:` of its header.
+type Program = (String, Vec<String>, Vec<String>);
+
+/// The programs, with the `classpath:` entries and `options:` of their header comments.
+fn programs() -> Vec<Program> {
     let dir = root().join("tests/smalltalk");
-    let mut out: Vec<(String, Vec<String>)> = std::fs::read_dir(&dir)
+    let mut out: Vec<Program> = std::fs::read_dir(&dir)
         .expect("tests/smalltalk")
         .flatten()
         .map(|e| e.path())
@@ -37,7 +40,12 @@ fn programs() -> Vec<(String, Vec<String>)> {
                 .filter_map(|l| l.trim().strip_prefix("classpath:"))
                 .map(|c| c.trim().to_owned())
                 .collect();
-            (name, classpath)
+            let options = header
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("options:"))
+                .flat_map(|o| o.split_whitespace().map(str::to_owned))
+                .collect();
+            (name, classpath, options)
         })
         .collect();
     out.sort();
@@ -48,12 +56,25 @@ fn programs() -> Vec<(String, Vec<String>)> {
 type Outcome = (Option<i32>, String, String);
 
 fn run(root: &Path, name: &str, classpath: &[String], env: &[(&str, &str)]) -> Outcome {
+    run_with_options(root, name, classpath, &[], env)
+}
+
+/// [`run`] with `cairn run` options (a program's `options:` header).
+fn run_with_options(
+    root: &Path,
+    name: &str,
+    classpath: &[String],
+    options: &[String],
+    env: &[(&str, &str)],
+) -> Outcome {
     let mut cp = classpath.to_vec();
     cp.push("tests/smalltalk".into());
     let mut command = Command::new(env!("CARGO_BIN_EXE_cairn"));
     command
         .current_dir(root)
-        .args(["run", "-cp", &cp.join(":"), name])
+        .arg("run")
+        .args(options)
+        .args(["-cp", &cp.join(":"), name])
         .stdin(Stdio::null())
         .env_remove("CAIRN_JIT_STATS")
         .env_remove("CAIRN_JIT_THRESHOLD");
@@ -74,7 +95,7 @@ fn compare(base: &[(&str, &str)], tier: &[(&str, &str)]) -> Vec<String> {
     let programs = programs();
     let mut problems = Vec::new();
     // Two workers: the programs are independent processes.
-    let chunks: Vec<Vec<(String, Vec<String>)>> = vec![
+    let chunks: Vec<Vec<Program>> = vec![
         programs.iter().step_by(2).cloned().collect(),
         programs.iter().skip(1).step_by(2).cloned().collect(),
     ];
@@ -85,9 +106,9 @@ fn compare(base: &[(&str, &str)], tier: &[(&str, &str)]) -> Vec<String> {
                 let root = &root;
                 s.spawn(move || {
                     let mut bad = Vec::new();
-                    for (name, cp) in chunk {
-                        let want = run(root, name, cp, base);
-                        let got = run(root, name, cp, tier);
+                    for (name, cp, options) in chunk {
+                        let want = run_with_options(root, name, cp, options, base);
+                        let got = run_with_options(root, name, cp, options, tier);
                         if want != got {
                             bad.push(format!(
                                 "{name}: {tier:?}\n  interpreter: {want:?}\n  native:      {got:?}"
@@ -165,6 +186,32 @@ fn always_compiles_and_enters_native_code() {
     assert!(stat(line, "entries") >= 1, "{line}");
     assert!(stat(line, "direct-calls") >= 10, "{line}");
     assert!(stat(line, "code-bytes") > 0, "{line}");
+}
+
+/// Process switches inside native code (docs/design/jit.md §10): `Processes.som`,
+/// compiled at first call, prints what its header promises, with native code entered.
+#[test]
+fn processes_switch_with_everything_compiled() {
+    let (status, stdout, stderr) = run(
+        &root(),
+        "Processes",
+        &[],
+        &[("CAIRN_JIT", "always"), ("CAIRN_JIT_STATS", "1")],
+    );
+    let source = std::fs::read_to_string(root().join("tests/smalltalk/Processes.som"))
+        .expect("Processes.som");
+    let expected = source
+        .split('"')
+        .nth(1)
+        .and_then(|h| h.split_once("stdout:\n"))
+        .map(|(_, out)| out)
+        .expect("a stdout: header");
+    assert_eq!((status, stdout.as_str()), (Some(0), expected), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("cairn-jit-stats:"))
+        .expect("a stats line");
+    assert!(stat(line, "entries") >= 1, "{line}");
 }
 
 #[test]

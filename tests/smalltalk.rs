@@ -30,6 +30,9 @@ struct Expectation {
     /// `classpath: dir`: directories (relative to the repository root) searched before
     /// the usual class path, e.g. to shadow a kernel class.
     classpath: Vec<String>,
+    /// `options: --flag ...`: `cairn run` options (e.g. `--virtual-time`); other VMs
+    /// skip a program that has some.
+    options: Vec<String>,
 }
 
 /// Parses the header comment: `key: value` lines, then `stdout:` and the exact
@@ -60,6 +63,9 @@ fn parse_header(source: &str) -> Result<Expectation, String> {
             }
             "stderr" => expectation.stderr.push(value.to_owned()),
             "classpath" => expectation.classpath.push(value.to_owned()),
+            "options" => expectation
+                .options
+                .extend(value.split_whitespace().map(str::to_owned)),
             "needs" if value == "cairn" => expectation.needs_cairn = true,
             "stdout" => {
                 saw_stdout = true;
@@ -124,7 +130,8 @@ impl Vm {
     }
 }
 
-fn run_program(root: &Path, name: &str, extra_classpath: &[String], vm: &Vm) -> Outcome {
+fn run_program(root: &Path, name: &str, expectation: &Expectation, vm: &Vm) -> Outcome {
+    let extra_classpath = &expectation.classpath;
     let classpath: Vec<&str> = extra_classpath
         .iter()
         .chain(&vm.classpath)
@@ -134,6 +141,7 @@ fn run_program(root: &Path, name: &str, extra_classpath: &[String], vm: &Vm) -> 
     command
         .current_dir(root)
         .args(&vm.command)
+        .args(&expectation.options)
         .arg("-cp")
         .arg(classpath.join(":"))
         .arg(name)
@@ -287,12 +295,17 @@ fn run_all(vm: &Vm) {
         let source = std::fs::read_to_string(path).unwrap_or_default();
         let problems = match parse_header(&source) {
             Err(err) => Some(format!("  bad header: {err}\n")),
-            Ok(expectation) if vm.portable_only && expectation.needs_cairn => None,
+            Ok(expectation)
+                if vm.portable_only
+                    && (expectation.needs_cairn || !expectation.options.is_empty()) =>
+            {
+                None
+            }
             Ok(expectation) => {
                 ran += 1;
                 check(
                     &expectation,
-                    &run_program(root, name, &expectation.classpath, vm),
+                    &run_program(root, name, &expectation, vm),
                     !vm.portable_only,
                 )
             }
@@ -348,7 +361,7 @@ fn portable_programs_on_another_som_vm() {
 #[test]
 fn header_parser_reads_every_key() {
     let source =
-        "\"\nexit: 1\nstderr: boom\nstderr: Error\nneeds: cairn\nclasspath: x/y\nstdout:\na\n\nb\n\"\nT = ()";
+        "\"\nexit: 1\nstderr: boom\nstderr: Error\nneeds: cairn\nclasspath: x/y\noptions: --virtual-time --time-slice 1\nstdout:\na\n\nb\n\"\nT = ()";
     let expectation = parse_header(source).expect("valid header");
     assert_eq!(
         expectation,
@@ -358,6 +371,11 @@ fn header_parser_reads_every_key() {
             stdout: "a\n\nb\n".to_owned(),
             needs_cairn: true,
             classpath: vec!["x/y".to_owned()],
+            options: vec![
+                "--virtual-time".to_owned(),
+                "--time-slice".to_owned(),
+                "1".to_owned()
+            ],
         }
     );
 }
@@ -404,7 +422,7 @@ fn som_test_suite() {
     let outcome = run_program(
         Path::new(env!("CARGO_MANIFEST_DIR")),
         "TestHarness",
-        &[],
+        &Expectation::default(),
         &vm,
     );
     assert!(

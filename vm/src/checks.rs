@@ -52,7 +52,7 @@ impl Vm {
 
     /// Drops everything an interrupted run (an unhandled error, `system exit:`,
     /// `OutOfMemory`) left on the stacks, as a fresh VM would have it: its frames, pending
-    /// unwinds and their values and scratch roots (the VM holds no heap handles
+    /// unwinds and their values and scratch roots, every process but the main one (the VM holds no heap handles
     /// between runs; a harness that finds some should boot a fresh VM); the stack limit goes back to
     /// the soft one. `ensure:` blocks of the abandoned frames do not run (the run was
     /// stopped, as by `system exit:`). Afterwards [`Vm::residue`] is clean.
@@ -63,6 +63,7 @@ impl Vm {
         self.s.unwind_values.clear();
         self.s.scratch.clear();
         self.limits.reset();
+        self.reset_processes();
     }
 
     /// Signals `StackOverflow` at `frames` frames instead of the default 100 000

@@ -1,7 +1,8 @@
 //! Stopping a running VM from outside its thread: the interrupt word that the
 //! interpreter and compiled code poll at every safepoint (method entry, loop back-edge),
 //! the [`InterruptHandle`] a watchdog, a signal handler or a test harness uses to set
-//! it, and what the safepoint does with a request.
+//! it, and what the safepoint does with a request (stop, or the scheduler's: a deadline
+//! passed, a time slice ended).
 //!
 //! A request to stop the run is not a Smalltalk exception: a program could catch that
 //! and loop again. The run ends with [`VmError::Interrupted`] at the next safepoint,
@@ -18,6 +19,11 @@ use crate::vm::{Vm, VmError, VmResult};
 pub(crate) mod bits {
     /// Stop the running program at the next safepoint.
     pub const STOP: u32 = 1;
+    /// A deadline passed (the scheduler's timer thread): wake its waiter, which may
+    /// preempt the running process.
+    pub const TIMERS: u32 = 2;
+    /// The time slice is over: yield to a ready process of equal priority.
+    pub const SLICE: u32 = 4;
 }
 
 /// A handle that stops the VM's running program at its next safepoint, from any thread.
@@ -25,6 +31,8 @@ pub(crate) mod bits {
 #[derive(Clone, Debug)]
 pub struct InterruptHandle {
     word: Arc<AtomicU32>,
+    /// Wakes the VM thread if it sleeps because every process waits.
+    waker: Arc<crate::sched::timer::Waker>,
 }
 
 impl InterruptHandle {
@@ -34,6 +42,7 @@ impl InterruptHandle {
     /// next run at its first safepoint.
     pub fn stop(&self) {
         self.word.fetch_or(bits::STOP, Ordering::Relaxed);
+        self.waker.wake();
     }
 
     /// Withdraws a request not yet seen by the VM (a watchdog whose run ended in time).
@@ -47,6 +56,7 @@ impl Vm {
     pub fn interrupt_handle(&self) -> InterruptHandle {
         InterruptHandle {
             word: Arc::clone(&self.interrupt),
+            waker: Arc::clone(&self.waker),
         }
     }
 
@@ -57,12 +67,16 @@ impl Vm {
     }
 
     /// The safepoint (the interrupt word was seen set): takes the requests and acts on
-    /// them. A stop request ends the run with [`VmError::Interrupted`].
+    /// them. A stop request ends the run with [`VmError::Interrupted`]; the scheduler's
+    /// requests may switch processes (the caller reloads the top frame afterwards).
     #[cold]
     pub(crate) fn safepoint(&mut self) -> VmResult<()> {
         let requests = self.interrupt.swap(0, Ordering::Relaxed);
         if requests & bits::STOP != 0 {
             return Err(VmError::Interrupted);
+        }
+        if requests & (bits::TIMERS | bits::SLICE) != 0 {
+            return self.schedule_at_safepoint(requests);
         }
         Ok(())
     }

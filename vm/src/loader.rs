@@ -566,6 +566,8 @@ impl Vm {
             system: r(self, "System"),
             character: r(self, "Character"),
             exception: self.reserve("Exception").0 .0,
+            process: self.reserve("Process").0 .0,
+            semaphore: self.reserve("Semaphore").0 .0,
         };
         self.s.known = known;
         // nil first: it fills every pointer slot allocated from now on.

@@ -1,7 +1,7 @@
 //! Everything the VM holds besides the heap, and the root set the collector scans.
 //!
 //! [`State`] owns every Oop the Rust side keeps: the process stack (every slot below
-//! `sp`), global values, interned symbols, method literals, the special objects, pending
+//! `sp`, and every suspended process's stack), global values, interned symbols, method literals, the special objects, pending
 //! unwind values and scratch roots. It implements [`RootSet`], so an allocation is
 //! `heap.alloc(&mut state, ...)` and nothing else needs registering. Oops are never kept
 //! in Rust locals across an allocation: they are re-read from here.
@@ -57,6 +57,9 @@ pub enum UnwindAction {
     Restart,
     /// Replace the top of the top frame's operand stack with the value (`resume:`).
     Resume,
+    /// Leave the value on the stack with no frame above `keep`: the process ends
+    /// (`Process>>terminate`; for the run's owner, the run ends).
+    Finish,
 }
 
 /// The VM's non-heap state and roots.
@@ -114,6 +117,12 @@ pub struct State {
     pub protocol_cache: LookupCache,
     /// Well-known class indices.
     pub known: Known,
+    /// The processes: the suspended ones' stacks, the ready and wait queues, deadlines
+    /// (`vm/src/sched/`). The active process's stack is `stack`/`sp`/`frames` above.
+    pub(crate) sched: crate::sched::Scheduler,
+    /// The dispatch loop returns when the run's owner has this many frames; any other
+    /// process ends when it has none (0). Set by `Vm::run` and `Vm::switch_to`.
+    pub(crate) floor: usize,
 }
 
 /// A direct-mapped cache of lookups: (class, selector) -> method index.
@@ -198,6 +207,10 @@ pub struct Known {
     pub character: u32,
     /// Exception (the primitive layer checks exception receivers against it).
     pub exception: u32,
+    /// Process (the process primitives' receivers).
+    pub process: u32,
+    /// Semaphore (the semaphore primitives' receivers).
+    pub semaphore: u32,
 }
 
 impl State {
@@ -232,6 +245,7 @@ impl State {
         }
         self.unwind_values.iter_mut().for_each(&mut *visitor);
         self.scratch.iter_mut().for_each(&mut *visitor);
+        self.sched.visit(visitor);
     }
 }
 
@@ -286,5 +300,6 @@ impl RootSet for State {
             + self.frames.capacity() * size_of::<Frame>()
             + self.unwinds.capacity() * size_of::<Unwind>()
             + (self.unwind_values.capacity() + self.scratch.capacity()) * size_of::<Oop>()
+            + self.sched.external_bytes()
     }
 }

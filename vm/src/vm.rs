@@ -41,6 +41,9 @@ pub enum VmError {
     /// The run was stopped from outside (`InterruptHandle::stop`: a time limit, a
     /// watchdog); its frames remain until `Vm::abandon_run`.
     Interrupted,
+    /// Every process waits and nothing can wake one (no deadline): the process audit
+    /// (docs/design/processes.md).
+    Deadlock(String),
 }
 
 impl fmt::Display for VmError {
@@ -57,6 +60,10 @@ impl fmt::Display for VmError {
                 f,
                 "interrupted: the program was stopped (a time limit or an interrupt request)"
             ),
+            VmError::Deadlock(audit) => write!(
+                f,
+                "deadlock: every process waits and nothing can wake one\n{audit}"
+            ),
         }
     }
 }
@@ -70,9 +77,13 @@ impl VmError {
             VmError::OutOfMemory | VmError::Fatal(_) => 1,
             // As timeout(1) reports a command it stopped.
             VmError::Interrupted => 124,
+            VmError::Deadlock(_) => DEADLOCK_STATUS,
         }
     }
 }
+
+/// The exit status of a program that deadlocked (`VmError::Deadlock`).
+pub const DEADLOCK_STATUS: i32 = 3;
 
 /// Results inside the VM.
 pub type VmResult<T> = Result<T, VmError>;
@@ -88,6 +99,8 @@ pub struct Vm {
     /// Where the next `StackOverflow` is signalled (frames and slots).
     pub(crate) limits: StackLimits,
     pub(crate) interrupt: Arc<AtomicU32>,
+    /// What the VM thread sleeps on when every process waits (a stop request wakes it).
+    pub(crate) waker: Arc<crate::sched::timer::Waker>,
     pub(crate) start: Instant,
     pub(crate) next_class_index: u32,
     pub(crate) rng: u64,
@@ -121,6 +134,8 @@ impl Vm {
             .map_err(|e| VmError::Fatal(format!("cannot create the heap: {e}")))?;
         let zero = Oop::small_int(0);
         let next_class_index = heap.class_table_len().max(ClassIndex::FIRST_FREE.index()) as u32;
+        let limits = StackLimits::new(stack_slots(max_heap_bytes));
+        let start = Instant::now();
         let mut vm = Vm {
             heap,
             s: State {
@@ -151,13 +166,16 @@ impl Vm {
                 lookup_cache: crate::state::LookupCache::new(),
                 protocol_cache: crate::state::LookupCache::new(),
                 known: Known::default(),
+                sched: crate::sched::Scheduler::new(start, limits),
+                floor: 0,
             },
             class_path,
             loading: Vec::new(),
             absent: Default::default(),
-            limits: StackLimits::new(stack_slots(max_heap_bytes)),
+            limits,
             interrupt: Arc::new(AtomicU32::new(0)),
-            start: Instant::now(),
+            waker: Arc::default(),
+            start,
             next_class_index,
             rng: 0x2545_F491_4F6C_DD1D,
             protocol: None,
@@ -185,6 +203,23 @@ impl Vm {
         } else {
             self.s.global_values[slot as usize] = value;
             self.s.global_bound[slot as usize] = true;
+        }
+    }
+
+    /// Virtual time (`cairn run --virtual-time`): the scheduler's clock (and `System>>time`)
+    /// stands still while a process can run and jumps to the next deadline when every
+    /// process waits, so timed programs run at once and print the same every run.
+    pub fn set_virtual_time(&mut self) {
+        self.s.sched.clock.make_virtual();
+    }
+
+    /// Time slice among processes of equal priority (`--time-slice MS`; 0 = none, the
+    /// default): the running process yields to an equal one at its first safepoint
+    /// after `ms` milliseconds.
+    pub fn set_time_slice(&mut self, ms: u64) {
+        self.s.sched.slice_us = ms.saturating_mul(1000);
+        if ms > 0 {
+            self.start_timer_thread();
         }
     }
 
@@ -294,6 +329,7 @@ impl Vm {
         match err {
             VmError::Exit(_) => {}
             VmError::Compile(m) => eprintln!("{m}"),
+            VmError::Deadlock(_) => eprint!("{err}"),
             other => {
                 eprintln!("{other}");
                 self.print_stack_trace();

@@ -95,6 +95,7 @@ fn natural_receiver(class: &str, meta: bool) -> &'static str {
             "String" => "String",
             "Array" => "Array",
             "Character" => "Character",
+            "Processor" => "Processor",
             other => panic!("no natural receiver for {other} class: add one"),
         };
     }
@@ -114,6 +115,10 @@ fn natural_receiver(class: &str, meta: bool) -> &'static str {
         "Symbol" => "#zork:",
         "Array" => "(Array new: 3)",
         "System" => "system",
+        // A process that never runs, and a semaphore with a signal to take, so that no
+        // case waits (a wait with no other process would be a deadlock).
+        "Process" => "[7] newProcess",
+        "Semaphore" => "Semaphore forMutualExclusion",
         other => panic!("no natural receiver for {other}: add one"),
     }
 }
@@ -246,7 +251,8 @@ fn cases(p: &PrimRef, route: Route) -> Vec<String> {
 /// Primitives that end the program when they succeed: each case runs alone, and an
 /// `Exit` is an answer.
 fn terminates(p: &PrimRef) -> bool {
-    p.class == "System" && p.selector == "exit:"
+    (p.class == "System" && p.selector == "exit:")
+        || (p.class == "Processor" && p.selector == "terminateActiveOrExit:")
 }
 
 /// Outcome counts.

@@ -28,17 +28,7 @@ fn kernel_declarations_and_engine_primitives_match() {
         .into_iter()
         .map(|(c, side, s)| (c.to_string(), side, s.to_string()))
         .collect();
-    // Processes, semaphores and timed signals belong to the scheduler, which is not
-    // built yet (DESIGN.md "Processes"): these, and only these, may be missing.
-    let scheduler = |(class, _, sel): &&(String, bool, String)| {
-        matches!(class.as_str(), "Process" | "Processor" | "Semaphore")
-            || (class == "Block" && sel == "newProcess")
-            || (class == "System" && sel == "signal:afterMilliseconds:")
-    };
-    let missing: Vec<_> = declared
-        .difference(&implemented)
-        .filter(|p| !scheduler(p))
-        .collect();
+    let missing: Vec<_> = declared.difference(&implemented).collect();
     let undeclared: Vec<_> = implemented.difference(&declared).collect();
     assert!(
         missing.is_empty(),

@@ -255,7 +255,12 @@ impl StackLimits {
 
     /// Back to the normal limits (no overflow in progress).
     pub(crate) fn reset(&mut self) {
-        *self = StackLimits::with_frames(self.max_slots, self.soft_frames);
+        *self = self.normal();
+    }
+
+    /// The normal limits of a stack like this one (a new process's).
+    pub(crate) fn normal(&self) -> StackLimits {
+        StackLimits::with_frames(self.max_slots, self.soft_frames)
     }
 
     /// Grants the next reserve zone above `frames` frames and slot `need`; false when

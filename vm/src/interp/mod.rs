@@ -106,17 +106,26 @@ impl Vm {
     /// Scratch roots pushed by the operation that failed (Rust code whose `?` skipped
     /// its pops) are dropped first: those of callers outside this run lie below the
     /// depth it started with and stay.
+    ///
+    /// The run belongs to the active process (its owner): other processes may run
+    /// meanwhile (`vm/src/sched/`), and the run ends when the owner's frames drop to
+    /// `base` (`State::floor` while it is active).
     pub(crate) fn run(&mut self, base: usize) -> VmResult<Oop> {
         let scratch = self.s.scratch.len();
-        loop {
-            match self.run_frames(base) {
-                Err(VmError::OutOfMemory) if self.s.frames.len() > base => {
+        let outer = self.enter_run(base);
+        let result = loop {
+            match self.run_frames() {
+                Err(VmError::OutOfMemory) if self.s.frames.len() > self.s.floor => {
                     self.s.scratch.truncate(scratch);
-                    self.signal_vm_error("OutOfMemory")?
+                    if let Err(e) = self.signal_vm_error("OutOfMemory") {
+                        break Err(e);
+                    }
                 }
-                result => return result,
+                result => break result,
             }
-        }
+        };
+        self.leave_run(outer);
+        result
     }
 
     /// Saves `pc` (the failing instruction, for the stack trace) and passes `e` on.
@@ -126,10 +135,14 @@ impl Vm {
         e
     }
 
-    fn run_frames(&mut self, base: usize) -> VmResult<Oop> {
+    fn run_frames(&mut self) -> VmResult<Oop> {
         'frames: loop {
-            if self.s.frames.len() <= base {
-                return Ok(self.pop());
+            if self.s.frames.len() <= self.s.floor {
+                if self.s.sched.active == self.s.sched.owner {
+                    return Ok(self.pop());
+                }
+                self.process_ended()?;
+                continue 'frames;
             }
             let frame = *self.s.frames.last().expect("a frame is running");
             let method: *mut MethodInfo = frame.method;
@@ -139,7 +152,9 @@ impl Vm {
             let fp = frame.fp as usize;
             let mut pc = frame.pc as usize;
             if pc == 0 && self.interrupt_pending() {
+                // The safepoint may switch processes: reload the top frame.
                 self.safepoint()?;
+                continue 'frames;
             }
             if let Some(entry) = m.entry {
                 // Native code for this method (docs/design/jit.md §4.2): it runs from

@@ -25,6 +25,7 @@
 use cairn_gc::{Format, Oop};
 
 use crate::bytecode::{decode_all, Instr};
+use crate::interp::frames::Frame;
 use crate::vm::Vm;
 
 /// Slots of a closure before its copied values: method index, receiver, home serial.
@@ -163,19 +164,35 @@ impl Vm {
         }
     }
 
-    /// Checks every running frame as if each reference `r` in a frame's receiver slot or
-    /// temp-vector slots denoted `after(r)`: the receiver must keep the named slots its
-    /// code touches and each temp vector the slots its code indexes. Swapping routes
-    /// (`become:`, and the class-shape migration with its old→new map) call this first.
+    /// Checks every frame of every process (the active one's and each suspended one's)
+    /// as if each reference `r` in a frame's receiver slot or temp-vector slots denoted
+    /// `after(r)`: the receiver must keep the named slots its code touches and each temp
+    /// vector the slots its code indexes. Swapping routes (`become:`, and the
+    /// class-shape migration with its old→new map) call this first.
     pub(crate) fn frames_fit_after(&self, after: &dyn Fn(Oop) -> Oop) -> Result<(), BecomeRefused> {
-        for (i, f) in self.s.frames.iter().enumerate() {
+        self.stack_fits_after(&self.s.frames, &self.s.stack, after)?;
+        for p in self.s.sched.table.iter() {
+            self.stack_fits_after(&p.saved.frames, &p.saved.slots, after)?;
+        }
+        Ok(())
+    }
+
+    /// [`Vm::frames_fit_after`] for one process's `frames` over its slots `stack`.
+    fn stack_fits_after(
+        &self,
+        frames: &[Frame],
+        stack: &[Oop],
+        after: &dyn Fn(Oop) -> Oop,
+    ) -> Result<(), BecomeRefused> {
+        for (i, f) in frames.iter().enumerate() {
             // SAFETY: frames name boxed MethodInfos that are never freed.
             let needs = unsafe { &(*f.method).needs };
             let fp = f.fp as usize;
-            let receiver = after(self.s.stack[fp]);
-            let vecs_fit = needs.temp_vecs.iter().all(|&(local, n)| {
-                self.fits_temp_vec(after(self.s.stack[fp + local as usize]), n, true)
-            });
+            let receiver = after(stack[fp]);
+            let vecs_fit = needs
+                .temp_vecs
+                .iter()
+                .all(|&(local, n)| self.fits_temp_vec(after(stack[fp + local as usize]), n, true));
             if !self.has_named_slots(receiver, needs.fields) || !vecs_fit {
                 return Err(BecomeRefused::RunningFrame(i));
             }

@@ -1,20 +1,25 @@
 //! Smalltalk stack traces: one `Class>>selector (file:line)` per frame, innermost first.
 
+use crate::interp::frames::Frame;
 use crate::vm::Vm;
 
 impl Vm {
     /// The stack trace of the active process.
     pub(crate) fn stack_trace(&self) -> String {
+        self.trace_of(&self.s.frames, 40, 10)
+    }
+
+    /// A trace of `frames` (innermost last) as lines `\tClass>>selector (file:line)`,
+    /// innermost first; a stack deeper than `head + tail` shows its `head` innermost
+    /// and `tail` outermost frames.
+    pub(crate) fn trace_of(&self, frames: &[Frame], head: usize, tail: usize) -> String {
         let mut out = String::new();
-        let n = self.s.frames.len();
-        // Deep stacks (recursion) show their innermost and outermost frames only.
-        const HEAD: usize = 40;
-        const TAIL: usize = 10;
-        for (i, f) in self.s.frames.iter().enumerate().rev() {
+        let n = frames.len();
+        for (i, f) in frames.iter().enumerate().rev() {
             let from_top = n - 1 - i;
-            if n > HEAD + TAIL && from_top >= HEAD && i >= TAIL {
-                if from_top == HEAD {
-                    out.push_str(&format!("\t... {} frames omitted ...\n", n - HEAD - TAIL));
+            if n > head + tail && from_top >= head && i >= tail {
+                if from_top == head {
+                    out.push_str(&format!("\t... {} frames omitted ...\n", n - head - tail));
                 }
                 continue;
             }

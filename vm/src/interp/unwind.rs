@@ -111,6 +111,10 @@ impl Vm {
                 self.s.stack[sp - 1] = value;
                 Ok(())
             }
+            UnwindAction::Finish => {
+                self.push(value);
+                Ok(())
+            }
             UnwindAction::Restart => {
                 let f = self.s.frames.last_mut().expect("handler frame");
                 f.pc = 0;

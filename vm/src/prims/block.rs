@@ -1,6 +1,6 @@
 //! Block primitives: evaluation (`value`, `value:`, `value:with:`, `value:value:value:`,
-//! `value:value:value:value:`, `valueWithArguments:`), the real arity (`numArgs`) and
-//! `restart`.
+//! `value:value:value:value:`, `valueWithArguments:`), the real arity (`numArgs`),
+//! `restart`, and `newProcess` (in `process.rs`).
 //! The marked methods `on:do:`, `ensure:` and `ifCurtailed:` are not primitives here:
 //! the loader gives them VM-defined bodies (see `loader.rs`, `interp/unwind.rs`).
 
@@ -18,6 +18,7 @@ pub(super) const BLOCK: Table = &[
         &[Kind::Array],
         value_with_arguments,
     ),
+    def("newProcess", Kind::Block, &[], super::process::new_process),
 ];
 pub(super) const BLOCK1: Table = &[def("value", Kind::Block, &[], value)];
 pub(super) const BLOCK2: Table = &[def("value:", Kind::Block, &[Kind::Any], value)];

@@ -17,6 +17,7 @@ mod class;
 mod exception;
 mod number;
 mod object;
+mod process;
 mod spec;
 mod string;
 mod system;
@@ -73,6 +74,9 @@ const TABLES: &[(&str, Table, Table)] = &[
     ("Symbol", string::SYMBOL, &[]),
     ("Array", array::INSTANCE, array::CLASS),
     ("System", system::INSTANCE, &[]),
+    ("Process", process::PROCESS, &[]),
+    ("Processor", &[], process::PROCESSOR_CLASS),
+    ("Semaphore", process::SEMAPHORE, &[]),
 ];
 
 /// The primitive `class>>selector` (class side when `meta`), if the engine has it.

@@ -52,6 +52,10 @@ pub enum Kind {
     Exception,
     /// The `system` object.
     System,
+    /// A Process (or subclass) instance with the engine's three fields.
+    Process,
+    /// A Semaphore (or subclass) instance with the engine's two fields.
+    Semaphore,
 }
 
 /// One primitive: selector, function and the kinds it accepts.
@@ -83,6 +87,18 @@ pub(crate) const fn def(
 
 /// Fields every Exception has first (messageText signalFrame handlerFrame vmState).
 pub(crate) const EXCEPTION_FIELDS: usize = 4;
+/// Fields every Process has first (vmState priority name).
+pub(crate) const PROCESS_FIELDS: usize = 3;
+/// Fields every Semaphore has first (excessSignals vmState).
+pub(crate) const SEMAPHORE_FIELDS: usize = 2;
+
+/// The kernel class and engine field count of a fixed-shape kind.
+fn kernel_fixed(kind: Kind, known: &crate::state::Known) -> (u32, usize) {
+    match kind {
+        Kind::Process => (known.process, PROCESS_FIELDS),
+        _ => (known.semaphore, SEMAPHORE_FIELDS),
+    }
+}
 
 impl Vm {
     /// True when the receiver and the `argc` arguments on top of the stack have the
@@ -151,6 +167,13 @@ impl Vm {
                     && info.fields.len() >= EXCEPTION_FIELDS
                     && descends(known.exception)
             }
+            Kind::Process | Kind::Semaphore => {
+                let (class, fields) = kernel_fixed(kind, known);
+                class != 0
+                    && info.shape == Shape::Fixed
+                    && info.fields.len() >= fields
+                    && descends(class)
+            }
             _ => false,
         }
     }
@@ -196,6 +219,14 @@ impl Vm {
             Kind::Block => self.block_class_position(o).is_some(),
             Kind::Exception => self.is_exception(o),
             Kind::System => o == self.s.specials.system,
+            Kind::Process | Kind::Semaphore => {
+                let (class, fields) = kernel_fixed(kind, &self.s.known);
+                o.is_ptr()
+                    && class != 0
+                    && self.heap.format(o) == Format::Fixed
+                    && self.heap.fixed_slot_count(o) >= fields
+                    && self.inherits(self.class_of(o), ClassIndex(class))
+            }
         }
     }
 

@@ -143,17 +143,18 @@ fn print_stack_trace(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(vm.receiver(argc)))
 }
 
+/// Milliseconds on the scheduler's clock (real, or virtual under `--virtual-time`).
 fn time(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let _ = argc;
     Ok(Prim::Value(Oop::small_int(
-        vm.start.elapsed().as_millis() as i64
+        (vm.s.sched.clock.now_us() / 1000) as i64,
     )))
 }
 
 fn ticks(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let _ = argc;
     Ok(Prim::Value(Oop::small_int(
-        vm.start.elapsed().as_micros() as i64 + 1,
+        vm.s.sched.clock.now_us() as i64 + 1,
     )))
 }
 

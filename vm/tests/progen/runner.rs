@@ -254,6 +254,10 @@ impl Runner {
                 Outcome::Interrupted
             }
             Err(VmError::Fatal(m)) => return Err(bug(format!("VmError::Fatal: {m}"))),
+            // Generated programs make processes but never wait on anything.
+            Err(VmError::Deadlock(audit)) => {
+                return Err(bug(format!("VmError::Deadlock:\n{audit}")))
+            }
         };
         if self.verify_every != 0 && self.runs_since_boot.is_multiple_of(self.verify_every) {
             self.verify(&p.text)?;
