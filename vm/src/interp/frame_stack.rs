@@ -129,6 +129,13 @@ impl Drop for FrameStack {
     }
 }
 
+impl Default for FrameStack {
+    /// An empty stack that has allocated nothing.
+    fn default() -> FrameStack {
+        FrameStack::from_vec(Vec::new())
+    }
+}
+
 impl Clone for FrameStack {
     fn clone(&self) -> FrameStack {
         let mut v = Vec::with_capacity(self.cap);

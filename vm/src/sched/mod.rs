@@ -182,6 +182,7 @@ impl Vm {
         s.unwinds = stack.unwinds;
         s.unwind_values = stack.unwind_values;
         s.stack_base = s.stack.as_mut_ptr();
+        s.stack_slots = s.stack.len();
         self.limits = stack.limits;
     }
 

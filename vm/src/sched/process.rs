@@ -9,6 +9,7 @@
 
 use cairn_gc::Oop;
 
+use crate::interp::frame_stack::FrameStack;
 use crate::interp::frames::{Frame, StackLimits};
 use crate::state::Unwind;
 
@@ -57,7 +58,7 @@ pub(crate) struct Stack {
     /// Next free slot.
     pub(crate) sp: usize,
     /// Activation records.
-    pub(crate) frames: Vec<Frame>,
+    pub(crate) frames: FrameStack,
     /// Pending unwinds and their values.
     pub(crate) unwinds: Vec<Unwind>,
     /// See `unwinds`.
@@ -72,7 +73,7 @@ impl Stack {
         Stack {
             slots: Vec::new(),
             sp: 0,
-            frames: Vec::new(),
+            frames: FrameStack::default(),
             unwinds: Vec::new(),
             unwind_values: Vec::new(),
             limits,
