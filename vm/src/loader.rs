@@ -111,7 +111,7 @@ impl Vm {
 
     /// The source of class `name` from the class path, then the kernel.
     fn class_source(&self, name: &str) -> VmResult<Option<(String, String)>> {
-        if !CORE_CLASSES.contains(&name) {
+        if !CORE_CLASSES.contains(&name) && names_a_class_file(name) {
             for dir in &self.class_path {
                 if let Some(found) = read_class_file(&dir.join(format!("{name}.som")))? {
                     return Ok(Some(found));
@@ -606,6 +606,20 @@ impl Vm {
         self.protocol_class();
         Ok(())
     }
+}
+
+/// Longest global name looked up as a class file (`Name.som` stays under the usual
+/// 255-byte file-name limit).
+const MAX_CLASS_FILE_NAME: usize = 200;
+
+/// True when global `name` may name a class file: an identifier (a letter, then letters,
+/// digits or `_`) of at most [`MAX_CLASS_FILE_NAME`] bytes. Anything else (`system global:`
+/// with a path, `..`, or a name too long for the file system) is simply not a class, never
+/// a file outside the class path or an I/O error.
+fn names_a_class_file(name: &str) -> bool {
+    name.len() <= MAX_CLASS_FILE_NAME
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The text of class file `path`: None when there is no such file; a class-loading

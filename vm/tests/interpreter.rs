@@ -299,3 +299,26 @@ fn a_handled_out_of_memory_leaves_no_scratch_roots() {
     assert_eq!(out, "13");
     assert!(vm.residue().is_clean(), "{:?}", vm.residue());
 }
+
+#[test]
+fn only_identifiers_are_looked_up_as_class_files() {
+    // Found by the fuzz target: a 600-digit global name made the class-file lookup fail
+    // with "File name too long" (a compile error). A path must not reach a file either.
+    let dir = class_path("globalnames", &[("Inner", "Inner = ( )")]);
+    std::fs::write(dir.join("Outside.som"), "Outside = ( )").expect("write class");
+    let cp = dir.join("cp");
+    std::fs::create_dir_all(&cp).expect("class path dir");
+    let mut vm = Vm::new(vec![cp]).expect("boots");
+    let long = "A".repeat(600);
+    assert_eq!(vm.eval(&format!("system global: #{long}")).unwrap(), "nil");
+    assert_eq!(
+        vm.eval("(system global: ((2 raisedTo: 2000) printString asSymbol)) isNil")
+            .unwrap(),
+        "true"
+    );
+    assert_eq!(vm.eval("system global: #'../Outside'").unwrap(), "nil");
+    assert_eq!(
+        vm.eval("system global: #'Inner/../../Outside'").unwrap(),
+        "nil"
+    );
+}
