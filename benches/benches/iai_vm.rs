@@ -22,6 +22,7 @@ fn program(index: usize) -> (Vm, &'static str) {
 #[bench::closure(setup = program, args = (4))]
 #[bench::alloc(setup = program, args = (5))]
 #[bench::fib(setup = program, args = (6))]
+#[bench::store(setup = program, args = (7))]
 fn eval((mut vm, source): (Vm, &'static str)) -> String {
     black_box(run(&mut vm, source))
 }

@@ -1,6 +1,7 @@
 //! Shared helpers of Cairn's criterion and iai-callgrind benches: booting a VM on the
 //! bench fixtures and the fixed programs the benches run.
 
+use cairn_vm::tier::{TierMode, TierPolicy};
 use cairn_vm::Vm;
 use std::path::PathBuf;
 
@@ -23,6 +24,25 @@ pub fn boot() -> Vm {
 pub fn warm(source: &str) -> Vm {
     let mut vm = boot();
     run(&mut vm, source);
+    vm
+}
+
+/// A booted VM with the Cranelift tier compiling methods at their second call, that has
+/// run `source` three times: its methods are compiled with warm inline caches.
+pub fn warm_jit(source: &str) -> Vm {
+    let mut vm = boot();
+    let tier = cairn_jit::CraneliftTier::new(&vm)
+        .unwrap_or_else(|e| panic!("no native tier on this host: {e:?}"));
+    vm.install_tier(
+        Box::new(tier),
+        TierPolicy {
+            mode: TierMode::On,
+            threshold: 2,
+        },
+    );
+    for _ in 0..3 {
+        run(&mut vm, source);
+    }
     vm
 }
 
@@ -103,7 +123,7 @@ pub fn compile_all(sources: &[(String, String)]) -> usize {
 
 /// The fixed programs and their expected printStrings, shared by the criterion and
 /// iai benches (and checked by this crate's tests).
-pub const PROGRAMS: [(&str, &str, &str); 7] = [
+pub const PROGRAMS: [(&str, &str, &str); 8] = [
     ("send_mono", "VmBench new mono: 2000", "2000"),
     ("send_poly", "VmBench new poly: 2000", "2000"),
     ("send_mega", "VmBench new mega: 2000", "2000"),
@@ -111,6 +131,7 @@ pub const PROGRAMS: [(&str, &str, &str); 7] = [
     ("closure", "VmBench new closures: 2000", "2003000"),
     ("alloc", "VmBench new alloc: 2000", "4"),
     ("fib", "VmBench new fib: 15", "610"),
+    ("store", "VmBench new stores: 2000", "1"),
 ];
 
 #[cfg(test)]
@@ -126,9 +147,16 @@ mod tests {
     }
 
     #[test]
+    fn compiled_programs_answer_the_same() {
+        for (name, source, expected) in PROGRAMS {
+            assert_eq!(run(&mut warm_jit(source), source), expected, "{name}");
+        }
+    }
+
+    #[test]
     fn sample_class_parses_and_compiles() {
         let class = cairn_vm::syntax::parse_class(&sample_class_source(), "VmBench.som").unwrap();
-        assert_eq!(class.instance_methods.len(), 10);
+        assert_eq!(class.instance_methods.len(), 11);
         let kernel = kernel_sources();
         assert!(kernel.len() > 20);
         let parsed = parse_all(&kernel);
