@@ -7,7 +7,8 @@
 //! - `preserve_frame_pointers`: `perf` and debuggers can walk through compiled frames
 //!   (Cairn itself never walks the native stack: its frames are on the managed stack);
 //! - `is_pic = false`, `use_colocated_libcalls = false`: what `cranelift-jit` requires so
-//!   that every absolute address it patches in is reachable.
+//!   that every absolute address it patches in is reachable;
+//! - `enable_verifier` only with debug assertions (the test profile).
 //!
 //! The triple alone gives the architecture's baseline feature set (SSE2 on x86-64), which
 //! is enough for everything the tier emits today; stage 2 of `docs/design/jit.md` adds the
@@ -55,6 +56,16 @@ pub fn host_isa() -> Result<OwnedTargetIsa, JitError> {
         ("preserve_frame_pointers", "true"),
         ("is_pic", "false"),
         ("use_colocated_libcalls", "false"),
+        // The IR verifier runs in debug builds (tests); a release build trusts the
+        // translator and saves the pass (it showed in compile-time profiles).
+        (
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        ),
     ] {
         flags
             .set(name, value)
