@@ -29,6 +29,7 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 
 use crate::plan::Plan;
 
+mod barrier;
 mod fastpath;
 mod frames;
 mod inline;
@@ -311,9 +312,7 @@ impl<'a, 'f> Translator<'a, 'f> {
 
     fn store_slot_of(&mut self, object: Value, index: u8, value: Value) {
         let index = self.iconst(index as i64);
-        let zero = self.iconst(0);
-        let status = self.call(self.layout.runtime.store, [object, index, value, zero]);
-        self.check(status);
+        self.store_barriered(object, index, value);
     }
 
     fn field_load(&mut self, object: Value, index: u8) -> Value {

@@ -143,9 +143,7 @@ impl Translator<'_, '_> {
                 t.b.ins().load(super::I64, mem(), addr, 0)
             } else {
                 let v = ops[2];
-                let zero = t.iconst(0);
-                let status = t.call(t.layout.runtime.store, [recv, zero_based, v, zero]);
-                t.check(status);
+                t.store_barriered(recv, zero_based, v);
                 v
             }
         });

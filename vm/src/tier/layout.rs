@@ -85,6 +85,9 @@ pub struct TierLayout {
     /// buffer pointer, length and capacity, the next frame serial, the frame limit, the
     /// slot stack's length, the native stack limit and the direct-call counter.
     pub frames: FrameOffsets,
+    /// The inline write barrier's facts: the nursery's range (mapped once, for the
+    /// heap's lifetime) and the remembered bit (gc/src/barrier.rs).
+    pub barrier: cairn_gc::BarrierInfo,
     /// The runtime calls.
     pub runtime: RuntimeTable,
 }
@@ -105,6 +108,7 @@ impl TierLayout {
             size_shift: cairn_gc::header::SLOTS_SHIFT,
             first_slot: 8,
             frames: FrameOffsets::of(),
+            barrier: vm.heap.barrier_info(),
             runtime: RuntimeTable::get(),
         }
     }
