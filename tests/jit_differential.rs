@@ -235,6 +235,12 @@ fn warm_sites_are_compiled_as_inline_cases() {
         .find(|l| l.starts_with("cairn-jit-stats:"))
         .expect("a stats line");
     assert!(stat(line, "inlined-sends") >= 5, "{line}");
+    // The cache states cover every site: this program has monomorphic and polymorphic
+    // ones (its megamorphic-looking site records only the classes that understand it).
+    assert!(stat(line, "ic-mono") > 0, "{line}");
+    assert!(stat(line, "ic-poly") > 0, "{line}");
+    assert!(stat(line, "ic-mega") == 0, "{line}");
+    assert!(stat(line, "slow-sends") > 0, "{line}");
 }
 
 #[test]

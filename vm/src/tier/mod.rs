@@ -204,8 +204,11 @@ pub(crate) struct TierSlot {
     /// With status `ENTER`: the pushed frame's native entry (as an address) and `fp`.
     pub(crate) enter_entry: usize,
     pub(crate) enter_fp: usize,
-    /// Native calls made by compiled code (`ENTER` answered).
+    /// Native calls made by compiled code (`ENTER` answered, and inline pushes).
     pub(crate) direct_calls: u64,
+    /// Sends compiled code made through the runtime (`rt_send`): the sites' generic
+    /// path, and the guard misses of inline cases.
+    pub(crate) slow_sends: u64,
     /// Lowest native stack address compiled code may call deeper from (§4.3's budget).
     pub(crate) native_limit: usize,
 }
@@ -232,6 +235,7 @@ impl Default for TierSlot {
             enter_entry: 0,
             enter_fp: 0,
             direct_calls: 0,
+            slow_sends: 0,
             native_limit: usize::MAX,
         }
     }
@@ -271,7 +275,7 @@ impl Vm {
             bailouts.push(format!("panic:{}", self.tier.panics));
         }
         format!(
-            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} inlined-sends={} entries={} direct-calls={} osr={}",
+            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} inlined-sends={} entries={} direct-calls={} slow-sends={} osr={} {}",
             self.tier.policy.mode,
             st.methods,
             st.blocks,
@@ -282,7 +286,29 @@ impl Vm {
             st.inlined_sends,
             self.tier.entries,
             self.tier.direct_calls,
+            self.tier.slow_sends,
             self.tier.osr,
+            self.cache_states(),
+        )
+    }
+
+    /// The inline caches' states over every installed method's send sites:
+    /// `ic-empty= ic-mono= ic-poly= ic-mega=` (sites never reached, one receiver
+    /// class, 2 to `POLY_ENTRIES`, more).
+    fn cache_states(&self) -> String {
+        let mut counts = [0u64; 4];
+        for site in self.s.methods.iter().flat_map(|m| m.sites.iter()) {
+            let state = match site.len as usize {
+                0 => 0,
+                1 => 1,
+                n if n <= crate::methods::POLY_ENTRIES => 2,
+                _ => 3,
+            };
+            counts[state] += 1;
+        }
+        format!(
+            "ic-empty={} ic-mono={} ic-poly={} ic-mega={}",
+            counts[0], counts[1], counts[2], counts[3]
         )
     }
 

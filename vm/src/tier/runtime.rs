@@ -179,6 +179,7 @@ impl Vm {
 
 extern "C" fn rt_send(vm: *mut Vm, site: u64, pc: u64, sp: u64, is_super: u64) -> u32 {
     guarded(vm, |vm| {
+        vm.tier.slow_sends += 1;
         let serial = vm.call_out(pc, sp);
         let method = vm.top_method();
         vm.send_site(method, site as usize, is_super != 0)?;
