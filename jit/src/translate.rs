@@ -261,22 +261,58 @@ impl<'a, 'f> Translator<'a, 'f> {
         self.b.switch_to_block(call);
         let entry = self.vm_field(self.layout.enter_entry);
         let fp = self.vm_field(self.layout.enter_fp);
+        self.call_native(entry, fp);
+        self.b.ins().jump(go_on, &[]);
+        self.b.switch_to_block(go_on);
+    }
+
+    /// Calls native `entry` at resume point 0 for the frame at `fp`, and goes on in a new
+    /// block if the callee returned into this frame (`CONTINUE`); any other status is
+    /// returned, `INTERPRET` as `LEAVE` (the loop interprets the callee).
+    fn call_native(&mut self, entry: Value, fp: Value) {
         let at_entry = self.b.ins().iconst(I32, 0);
-        let done = self
+        let call = self
             .b
             .ins()
             .call_indirect(self.entry_sig, entry, &[self.vm, fp, at_entry]);
-        let done = self.b.inst_results(done)[0];
+        let done = self.b.inst_results(call)[0];
         let interpret = self
             .b
             .ins()
             .icmp_imm_s(IntCC::Equal, done, status::INTERPRET as i64);
         let leave = self.b.ins().iconst(I32, status::LEAVE as i64);
         let done = self.b.ins().select(interpret, leave, done);
+        let go_on = self.b.create_block();
         self.b
             .ins()
             .brif(done, self.exit, &[done.into()], go_on, &[]);
         self.b.switch_to_block(go_on);
+    }
+
+    /// The slow path of a send compiled with inline cases: in the current block, writes
+    /// the operands `ops` back from slot `base`, calls runtime send `f` with `(site, next,
+    /// sp, last)` and its `ENTER`/`LEAVE` handling, and jumps to `join`.
+    fn slow_send(
+        &mut self,
+        f: RuntimeFn,
+        ops: &[Value],
+        (base, site, next, depth): (usize, u16, usize, usize),
+        last: i64,
+        join: Block,
+    ) {
+        for (k, &v) in ops.iter().enumerate() {
+            self.slot_store(base + k, v);
+        }
+        let args = [
+            self.iconst(site as i64),
+            self.iconst(next as i64),
+            self.sp(depth),
+            self.iconst(last),
+        ];
+        let status = self.call(f, args);
+        self.check_send(status);
+        self.reload();
+        self.b.ins().jump(join, &[]);
     }
 
     /// A runtime call that may collect and change frames: the operand stack is flushed

@@ -32,19 +32,9 @@ impl Translator<'_, '_> {
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(slow);
         self.b.set_cold_block(slow);
-        for (k, &v) in ops.iter().enumerate() {
-            self.slot_store(base + k, v);
-        }
-        let args = [
-            self.iconst(site as i64),
-            self.iconst(next as i64),
-            self.sp(depth),
-            self.iconst(instr.opcode() as i64),
-        ];
-        let status = self.call(self.layout.runtime.special, args);
-        self.check_send(status);
-        self.reload();
-        self.b.ins().jump(join, &[]);
+        let special = self.layout.runtime.special;
+        let op = instr.opcode() as i64;
+        self.slow_send(special, &ops, (base, site, next, depth), op, join);
         self.b.switch_to_block(join);
         self.mem = depth - n + 1;
     }

@@ -100,23 +100,7 @@ impl Translator<'_, '_> {
         let calls = self.b.ins().iadd_imm_s(calls, 1);
         self.vm_store(calls, f.direct_calls);
 
-        let call = self
-            .b
-            .ins()
-            .call_indirect(self.entry_sig, entry, &[self.vm, callee_fp, zero32]);
-        let done = self.b.inst_results(call)[0];
-        // As after `ENTER` (`check_send`): `INTERPRET` from the callee is `LEAVE` here.
-        let interpret = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::Equal, done, status::INTERPRET as i64);
-        let leave = self.b.ins().iconst(I32, status::LEAVE as i64);
-        let done = self.b.ins().select(interpret, leave, done);
-        let go_on = self.b.create_block();
-        self.b
-            .ins()
-            .brif(done, self.exit, &[done.into()], go_on, &[]);
-        self.b.switch_to_block(go_on);
+        self.call_native(entry, callee_fp);
         self.reload();
     }
 

@@ -93,19 +93,8 @@ impl Translator<'_, '_> {
         self.b.ins().jump(slow, &[]);
         self.b.switch_to_block(slow);
         self.b.set_cold_block(slow);
-        for (k, &v) in ops.iter().enumerate() {
-            self.slot_store(base + k, v);
-        }
-        let args = [
-            self.iconst(site as i64),
-            self.iconst(next as i64),
-            self.sp(depth),
-            self.iconst(0),
-        ];
-        let status = self.call(self.layout.runtime.send, args);
-        self.check_send(status);
-        self.reload();
-        self.b.ins().jump(join, &[]);
+        let send = self.layout.runtime.send;
+        self.slow_send(send, &ops, (base, site, next, depth), 0, join);
         self.b.switch_to_block(join);
         self.mem = depth - argc;
         self.inlined_sites += 1;
