@@ -115,30 +115,25 @@ impl Process {
         let mut saved = Stack::empty(limits);
         saved.slots.push(closure);
         saved.sp = 1;
-        Process {
-            oop: Some(oop),
-            priority,
-            state: RunState::Suspended,
-            started: false,
-            saved,
-            waiting_on: None,
-            waiting_for: None,
-            wait_queue: None,
-            wait_epoch: 0,
-            deadline: None,
-            terminating: false,
-        }
+        Process::record(Some(oop), priority, RunState::Suspended, saved)
     }
 
     /// The record of the process that runs when the VM starts (the main process): its
     /// stack is the one already in `State`.
     pub(crate) fn main(limits: StackLimits) -> Self {
+        let mut p = Process::record(None, USER_PRIORITY, RunState::Running, Stack::empty(limits));
+        p.started = true;
+        p
+    }
+
+    /// A record waiting on nothing, with no deadline.
+    fn record(oop: Option<Oop>, priority: u8, state: RunState, saved: Stack) -> Self {
         Process {
-            oop: None,
-            priority: USER_PRIORITY,
-            state: RunState::Running,
-            started: true,
-            saved: Stack::empty(limits),
+            oop,
+            priority,
+            state,
+            started: false,
+            saved,
             waiting_on: None,
             waiting_for: None,
             wait_queue: None,
