@@ -7,6 +7,7 @@
 use cairn_gc::Oop;
 
 use super::{def, Fail, Kind, Prim, Table};
+use crate::sched::process::Pid;
 use crate::sched::semaphore::Timeout;
 use crate::vm::{Vm, VmError, VmResult};
 
@@ -61,21 +62,25 @@ fn resume(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 }
 
 fn suspend(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
-    let recv = vm.receiver(argc);
-    let pid = vm.pid_of(recv);
-    vm.answer(argc, recv);
-    if let Some(pid) = pid {
-        vm.suspend(pid)?;
-    }
-    Ok(Prim::Done)
+    on_live_process(vm, argc, Vm::suspend)
 }
 
 fn terminate(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    on_live_process(vm, argc, Vm::terminate)
+}
+
+/// Answers the receiver, then applies `action` to its process unless it has ended
+/// (the action may switch processes).
+fn on_live_process(
+    vm: &mut Vm,
+    argc: usize,
+    action: fn(&mut Vm, Pid) -> VmResult<()>,
+) -> VmResult<Prim> {
     let recv = vm.receiver(argc);
     let pid = vm.pid_of(recv);
     vm.answer(argc, recv);
     if let Some(pid) = pid {
-        vm.terminate(pid)?;
+        action(vm, pid)?;
     }
     Ok(Prim::Done)
 }
