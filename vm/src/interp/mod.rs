@@ -5,12 +5,13 @@
 //! return pops it. The loop keeps the current method, `fp` and `pc` in locals and
 //! reloads them from the top frame after anything that may change frames or move
 //! objects (`continue 'frames`). Parts: [`frames`] (activation records), [`send`]
-//! (lookup, inline caches, primitive calls), [`unwind`] (non-local return, exceptions,
-//! ensure blocks), [`shape`] (what unchecked field and temp-vector accesses rely on,
+//! (lookup, inline caches, primitive calls), [`operands`] (unchecked bytecode reads),
+//! [`unwind`] (non-local return, exceptions, ensure blocks), [`shape`] (what unchecked field and temp-vector accesses rely on,
 //! and `become:`), [`trace`] (stack traces).
 
 pub(crate) mod frame_stack;
 pub(crate) mod frames;
+mod operands;
 pub(crate) mod send;
 pub mod shape;
 pub(crate) mod trace;
@@ -24,11 +25,7 @@ use crate::state::UnwindAction;
 use crate::vm::{Vm, VmError, VmResult};
 
 use frames::flags;
-
-#[inline(always)]
-fn u16_at(code: &[u8], at: usize) -> usize {
-    u16::from_le_bytes([code[at], code[at + 1]]) as usize
-}
+use operands::{byte_at, opcode_at, u16_at};
 
 impl Vm {
     // Stack access is unchecked: every frame push reserves room for the frame's slots,
@@ -166,13 +163,10 @@ impl Vm {
                 }
             }
             loop {
-                let op = code[pc];
-                // SAFETY: every method is checked by `verifier::verify` when it is
-                // installed: its code decodes into valid opcodes and never falls off the end.
-                let op: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op) };
+                let op = opcode_at(code, pc);
                 match op {
                     Opcode::PushLocal => {
-                        let v = self.slot(fp + code[pc + 1] as usize);
+                        let v = self.slot(fp + byte_at(code, pc + 1) as usize);
                         self.push(v);
                         pc += 2;
                     }
@@ -182,16 +176,22 @@ impl Vm {
                         // field index this code uses (`shape::Needs::fields`): sends look up by
                         // its class, `invokeOn:with:` checks, `become:` refuses to break a
                         // running frame, closures are checked when activated (shape.rs).
-                        let v = unsafe { self.heap.fetch_unchecked(recv, code[pc + 1] as usize) };
+                        let v = unsafe {
+                            self.heap
+                                .fetch_unchecked(recv, byte_at(code, pc + 1) as usize)
+                        };
                         self.push(v);
                         pc += 2;
                     }
                     Opcode::PushTempVec => {
-                        let vec = self.slot(fp + code[pc + 1] as usize);
+                        let vec = self.slot(fp + byte_at(code, pc + 1) as usize);
                         // SAFETY: temp vectors are made by MakeTempVec with the size the compiler
                         // computed for its indices; `become:` and closure activation keep a
                         // pointer object with at least that many slots there (shape.rs).
-                        let v = unsafe { self.heap.fetch_unchecked(vec, code[pc + 2] as usize) };
+                        let v = unsafe {
+                            self.heap
+                                .fetch_unchecked(vec, byte_at(code, pc + 2) as usize)
+                        };
                         self.push(v);
                         pc += 3;
                     }
@@ -234,55 +234,67 @@ impl Vm {
                         pc += 1;
                     }
                     Opcode::PushSmall => {
-                        self.push(Oop::small_int(code[pc + 1] as i64));
+                        self.push(Oop::small_int(byte_at(code, pc + 1) as i64));
                         pc += 2;
                     }
                     Opcode::StoreLocal => {
-                        self.set_slot(fp + code[pc + 1] as usize, self.top());
+                        self.set_slot(fp + byte_at(code, pc + 1) as usize, self.top());
                         pc += 2;
                     }
                     Opcode::StoreField => {
                         let recv = self.slot(fp);
                         let v = self.top();
                         // SAFETY: as PushField.
-                        unsafe { self.heap.store_unchecked(recv, code[pc + 1] as usize, v) };
+                        unsafe {
+                            self.heap
+                                .store_unchecked(recv, byte_at(code, pc + 1) as usize, v)
+                        };
                         pc += 2;
                     }
                     Opcode::StoreTempVec => {
-                        let vec = self.slot(fp + code[pc + 1] as usize);
+                        let vec = self.slot(fp + byte_at(code, pc + 1) as usize);
                         let v = self.top();
                         // SAFETY: as PushTempVec.
-                        unsafe { self.heap.store_unchecked(vec, code[pc + 2] as usize, v) };
+                        unsafe {
+                            self.heap
+                                .store_unchecked(vec, byte_at(code, pc + 2) as usize, v)
+                        };
                         pc += 3;
                     }
                     Opcode::PopLocal => {
                         let v = self.pop();
-                        self.set_slot(fp + code[pc + 1] as usize, v);
+                        self.set_slot(fp + byte_at(code, pc + 1) as usize, v);
                         pc += 2;
                     }
                     Opcode::PopField => {
                         let recv = self.slot(fp);
                         let v = self.pop();
                         // SAFETY: as PushField.
-                        unsafe { self.heap.store_unchecked(recv, code[pc + 1] as usize, v) };
+                        unsafe {
+                            self.heap
+                                .store_unchecked(recv, byte_at(code, pc + 1) as usize, v)
+                        };
                         pc += 2;
                     }
                     Opcode::PopTempVec => {
-                        let vec = self.slot(fp + code[pc + 1] as usize);
+                        let vec = self.slot(fp + byte_at(code, pc + 1) as usize);
                         let v = self.pop();
                         // SAFETY: as PushTempVec.
-                        unsafe { self.heap.store_unchecked(vec, code[pc + 2] as usize, v) };
+                        unsafe {
+                            self.heap
+                                .store_unchecked(vec, byte_at(code, pc + 2) as usize, v)
+                        };
                         pc += 3;
                     }
                     Opcode::MakeTempVec => {
-                        let a = (self.new_array(code[pc + 2] as usize))
+                        let a = (self.new_array(byte_at(code, pc + 2) as usize))
                             .map_err(|e| self.fail_at(pc, e))?;
-                        self.s.stack[fp + code[pc + 1] as usize] = a;
+                        self.s.stack[fp + byte_at(code, pc + 1) as usize] = a;
                         pc += 3;
                     }
                     Opcode::MakeClosure => {
                         let block = m.blocks[u16_at(code, pc + 1)];
-                        let copied = code[pc + 3] as usize;
+                        let copied = byte_at(code, pc + 3) as usize;
                         (self.make_closure(block, copied, fp, frame.home))
                             .map_err(|e| self.fail_at(pc, e))?;
                         pc += 4;
@@ -464,7 +476,7 @@ impl Vm {
                         }
                     }
                     Opcode::IncLocal => {
-                        let slot = fp + code[pc + 1] as usize;
+                        let slot = fp + byte_at(code, pc + 1) as usize;
                         let v = self.slot(slot);
                         match if v.is_small_int() {
                             v.checked_add(Oop::small_int(1))
@@ -473,7 +485,7 @@ impl Vm {
                         } {
                             Some(r) => {
                                 self.set_slot(slot, r);
-                                pc += 3 + code[pc + 2] as usize;
+                                pc += 3 + byte_at(code, pc + 2) as usize;
                             }
                             None => pc += 3,
                         }
