@@ -98,6 +98,9 @@ pub struct Vm {
     pub(crate) absent: rustc_hash::FxHashSet<String>,
     /// Where the next `StackOverflow` is signalled (frames and slots).
     pub(crate) limits: StackLimits,
+    /// `OutOfMemory` signals in progress: (process, depth, serial of the signal's first
+    /// frame), see `Vm::out_of_memory_again`.
+    pub(crate) oom_signals: Vec<(crate::sched::process::Pid, usize, u64)>,
     pub(crate) interrupt: Arc<AtomicU32>,
     /// What the VM thread sleeps on when every process waits (a stop request wakes it).
     pub(crate) waker: Arc<crate::sched::timer::Waker>,
@@ -173,6 +176,7 @@ impl Vm {
             loading: Vec::new(),
             absent: Default::default(),
             limits,
+            oom_signals: Vec::new(),
             interrupt: Arc::new(AtomicU32::new(0)),
             waker: Arc::default(),
             start,

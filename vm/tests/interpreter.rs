@@ -301,6 +301,28 @@ fn a_handled_out_of_memory_leaves_no_scratch_roots() {
 }
 
 #[test]
+fn an_out_of_memory_while_one_is_reported_ends_the_run() {
+    // The heap stays full (the program keeps its data): the handler's `println` cannot
+    // get memory, its OutOfMemory is unhandled, and reporting that needs memory too.
+    // Each report signalled another OutOfMemory (a full collection each) down to
+    // StackOverflow: minutes under 32M. The second OutOfMemory while the first is still
+    // being signalled or reported now ends the run.
+    let mut vm = Vm::with_max_heap(Vec::new(), 8 << 20).expect("boots");
+    let result = vm.eval(
+        "| keep holder n | holder := Array new: 50000. n := 0. \
+         [[true] whileTrue: [keep := Array with: keep]] on: OutOfMemory do: [:e | e return: nil]. \
+         [[true] whileTrue: [n := n + 1. holder at: n put: (Array new: 0)]] \
+             on: OutOfMemory do: [:e | e return: nil]. \
+         [3 foo] on: Exception do: [:e | e class println. e return: nil]. \
+         keep := holder := nil. n",
+    );
+    assert!(matches!(result, Err(VmError::OutOfMemory)), "{result:?}");
+    vm.abandon_run();
+    assert!(vm.residue().is_clean(), "{:?}", vm.residue());
+    assert_eq!(vm.eval("3 + 4").expect("runs after"), "7");
+}
+
+#[test]
 fn only_identifiers_are_looked_up_as_class_files() {
     // Found by the fuzz target: a 600-digit global name made the class-file lookup fail
     // with "File name too long" (a compile error). A path must not reach a file either.

@@ -114,7 +114,7 @@ impl Vm {
             match self.run_frames() {
                 Err(VmError::OutOfMemory) if self.s.frames.len() > self.s.floor => {
                     self.s.scratch.truncate(scratch);
-                    if let Err(e) = self.signal_vm_error("OutOfMemory") {
+                    if let Err(e) = self.signal_out_of_memory() {
                         break Err(e);
                     }
                 }

@@ -212,7 +212,7 @@ impl Vm {
                 // primitive pushed before it failed are dropped.
                 self.s.scratch.truncate(scratch);
                 self.s.sp -= argc + 1;
-                self.signal_vm_error("OutOfMemory")
+                self.signal_out_of_memory()
             }
             Err(e) => Err(e),
         }

@@ -265,4 +265,39 @@ impl Vm {
             .map(|&c| ClassIndex(c))
             .find(|&c| self.heap.class_at(c) == oop)
     }
+
+    /// True when an `OutOfMemory` signalled earlier in the active process is still being
+    /// signalled, handled or reported (the first frame its signal pushed is still on the
+    /// stack): this one ends the run with [`VmError::OutOfMemory`] instead. Signalling
+    /// it would need memory too, each attempt a full collection, and an unhandled one's
+    /// report (which allocates) would recurse until `StackOverflow`. A handler that
+    /// returns, retries or is unwound drops its record.
+    fn out_of_memory_again(&mut self) -> bool {
+        let pid = self.s.sched.active;
+        let frames = &self.s.frames;
+        self.oom_signals.retain(|&(p, depth, serial)| {
+            p != pid || frames.get(depth).is_some_and(|f| f.serial == serial)
+        });
+        self.oom_signals.iter().any(|&(p, ..)| p == pid)
+    }
+
+    /// `OutOfMemory signal` in the running frame, recorded for
+    /// [`Vm::out_of_memory_again`]; [`VmError::OutOfMemory`] when that says so.
+    #[cold]
+    pub(crate) fn signal_out_of_memory(&mut self) -> VmResult<()> {
+        if self.out_of_memory_again() {
+            return Err(VmError::OutOfMemory);
+        }
+        let depth = self.s.frames.len();
+        self.signal_vm_error("OutOfMemory")?;
+        if let Some(f) = self.s.frames.get(depth) {
+            // Records of ended processes go when the list is long.
+            if self.oom_signals.len() >= 64 {
+                self.oom_signals.remove(0);
+            }
+            self.oom_signals
+                .push((self.s.sched.active, depth, f.serial));
+        }
+        Ok(())
+    }
 }
