@@ -18,6 +18,7 @@ pub(super) const INSTANCE: Table = &[
     def("exit:", Sys, &[Any], exit),
     def("printString:", Sys, &[Str], print_string),
     def("printNewline", Sys, &[], print_newline),
+    def("flush", Sys, &[], flush),
     def("errorPrint:", Sys, &[Str], error_print),
     def("errorPrintln:", Sys, &[Str], error_println),
     def("printStackTrace", Sys, &[], print_stack_trace),
@@ -127,6 +128,14 @@ fn print_string(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 
 fn print_newline(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let _ = std::io::stdout().lock().write_all(b"\n");
+    Ok(Prim::Value(vm.receiver(argc)))
+}
+
+/// Writes out what stdout and stderr hold (stdout is line-buffered: text without a
+/// newline waits otherwise).
+fn flush(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
     Ok(Prim::Value(vm.receiver(argc)))
 }
 
