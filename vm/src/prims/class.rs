@@ -12,6 +12,24 @@ pub(super) const INSTANCE: Table = &[
     def("superclass", Kind::Class, &[], superclass),
     def("fields", Kind::Class, &[], fields),
     def("methods", Kind::Class, &[], methods),
+    def(
+        "allInstances",
+        Kind::Class,
+        &[],
+        super::census::all_instances,
+    ),
+    def(
+        "allSubInstances",
+        Kind::Class,
+        &[],
+        super::census::all_sub_instances,
+    ),
+    def(
+        "instanceCount",
+        Kind::Class,
+        &[],
+        super::census::instance_count,
+    ),
 ];
 
 pub(super) const METHOD: Table = &[

@@ -12,6 +12,7 @@
 
 mod array;
 mod block;
+mod census;
 mod character;
 mod class;
 mod exception;

@@ -19,6 +19,8 @@ pub(super) const INSTANCE: Table = &[
     def("printString:", Sys, &[Str], print_string),
     def("printNewline", Sys, &[], print_newline),
     def("flush", Sys, &[], flush),
+    def("allClasses", Sys, &[], super::census::all_classes),
+    def("pointersTo:", Sys, &[Any], super::census::pointers_to),
     def("errorPrint:", Sys, &[Str], error_print),
     def("errorPrintln:", Sys, &[Str], error_println),
     def("printStackTrace", Sys, &[], print_stack_trace),
