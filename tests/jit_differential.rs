@@ -188,6 +188,24 @@ fn always_compiles_and_enters_native_code() {
     assert!(stat(line, "code-bytes") > 0, "{line}");
 }
 
+/// Direct block calls (docs/design/jit.md): `JitBlockCalls.som`, compiled at first call,
+/// activates closures from compiled code without the `value` primitive.
+#[test]
+fn compiled_code_calls_blocks_directly() {
+    let (status, stdout, stderr) = run(
+        &root(),
+        "JitBlockCalls",
+        &["tests/smalltalk/blockcalls".into()],
+        &[("CAIRN_JIT", "always"), ("CAIRN_JIT_STATS", "1")],
+    );
+    assert_eq!(status, Some(0), "{stdout}{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("cairn-jit-stats:"))
+        .expect("a stats line");
+    assert!(stat(line, "block-calls") >= 100, "{line}");
+}
+
 /// Process switches inside native code (docs/design/jit.md §10): `Processes.som`,
 /// compiled at first call, prints what its header promises, with native code entered.
 #[test]

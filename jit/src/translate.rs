@@ -30,6 +30,7 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use crate::plan::Plan;
 
 mod barrier;
+mod blocks;
 mod fastpath;
 mod frames;
 mod inline;

@@ -21,6 +21,8 @@ fn fits(target: Target, argc: usize) -> bool {
         Target::Setter(_) => argc == 1,
         Target::Literal(_) | Target::ReturnSelf => true,
         Target::Call(c) => c.num_args == argc,
+        // The closure's own arity is checked at run time (`blocks.rs`).
+        Target::BlockValue => true,
         Target::Other => false,
     }
 }
@@ -74,6 +76,12 @@ impl Translator<'_, '_> {
                 self.b.switch_to_block(miss);
                 continue;
             }
+            if target == Target::BlockValue {
+                self.block_call(&ops, (base, next), slow);
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(miss);
+                continue;
+            }
             let result = match target {
                 Target::Getter(n) => self.field_load(recv, n),
                 Target::Setter(n) => {
@@ -84,7 +92,7 @@ impl Translator<'_, '_> {
                     let address = self.iconst(slot as i64);
                     self.b.ins().load(I64, mem(), address, 0)
                 }
-                Target::ReturnSelf | Target::Other | Target::Call(_) => recv,
+                Target::ReturnSelf | Target::Other | Target::Call(_) | Target::BlockValue => recv,
             };
             self.slot_store(base, result);
             self.b.ins().jump(join, &[]);

@@ -22,6 +22,7 @@ mod spec;
 mod string;
 mod system;
 
+pub(crate) use block::is_block_value;
 pub(crate) use spec::{def, Kind, PrimDef};
 
 use cairn_gc::Oop;

@@ -52,6 +52,62 @@ pub struct FrameOffsets {
     pub entry: i32,
 }
 
+/// Where compiled code finds what a direct block activation reads (`value`, `value:`
+/// ... of a closure without the primitive; docs/design/jit.md).
+#[derive(Clone, Copy, Debug)]
+pub struct BlockOffsets {
+    /// Offsets in `Vm` of the method table's buffer and length (usize each).
+    pub methods_base: i32,
+    /// See `methods_base`.
+    pub methods_len: i32,
+    /// Offset in `Vm` of `State::swaps` (u64: 0 until the first `become:`).
+    pub swaps: i32,
+    /// Offset in `Vm` of the block-call counter (u64).
+    pub block_calls: i32,
+    /// Offsets in `MethodInfo` of `closure_key` (u64), `room` and `slots` (usize).
+    pub closure_key: i32,
+    /// See `closure_key`.
+    pub room: i32,
+    /// See `closure_key`.
+    pub slots: i32,
+    /// `closure_key`'s bits: the checked flag, the block flag, the argument shift.
+    pub checked: u64,
+    /// See `checked`.
+    pub block_bit: u64,
+    /// See `checked`.
+    pub args_shift: u32,
+    /// The header's format code: shift and mask; codes below `pointer_formats` hold
+    /// only pointer slots, whose count is the header's size field (gc's formats).
+    pub format_shift: u32,
+    /// See `format_shift`.
+    pub format_mask: u64,
+    /// See `format_shift`.
+    pub pointer_formats: u64,
+}
+
+impl BlockOffsets {
+    fn of() -> BlockOffsets {
+        use crate::methods::{closure_key, MethodInfo};
+        BlockOffsets {
+            methods_base: offset_of!(Vm, tier.methods_base) as i32,
+            methods_len: offset_of!(Vm, tier.methods_len) as i32,
+            swaps: offset_of!(Vm, s.swaps) as i32,
+            block_calls: offset_of!(Vm, tier.block_calls) as i32,
+            closure_key: offset_of!(MethodInfo, closure_key) as i32,
+            room: offset_of!(MethodInfo, room) as i32,
+            slots: offset_of!(MethodInfo, slots) as i32,
+            checked: closure_key::CHECKED,
+            block_bit: closure_key::BLOCK,
+            args_shift: closure_key::ARGS_SHIFT,
+            format_shift: cairn_gc::header::FORMAT_SHIFT,
+            format_mask: cairn_gc::header::FORMAT_MASK,
+            pointer_formats: (0u8..32)
+                .take_while(|&c| cairn_gc::Format::from_code(c).is_some_and(|f| f.is_pointers()))
+                .count() as u64,
+        }
+    }
+}
+
 /// What compiled code needs to know about a VM.
 #[derive(Clone, Copy, Debug)]
 pub struct TierLayout {
@@ -85,6 +141,8 @@ pub struct TierLayout {
     /// buffer pointer, length and capacity, the next frame serial, the frame limit, the
     /// slot stack's length, the native stack limit and the direct-call counter.
     pub frames: FrameOffsets,
+    /// Direct block activations.
+    pub blocks: BlockOffsets,
     /// The inline write barrier's facts: the nursery's range (mapped once, for the
     /// heap's lifetime) and the remembered bit (gc/src/barrier.rs).
     pub barrier: cairn_gc::BarrierInfo,
@@ -108,6 +166,7 @@ impl TierLayout {
             size_shift: cairn_gc::header::SLOTS_SHIFT,
             first_slot: 8,
             frames: FrameOffsets::of(),
+            blocks: BlockOffsets::of(),
             barrier: vm.heap.barrier_info(),
             runtime: RuntimeTable::get(),
         }

@@ -43,6 +43,10 @@ pub enum Target {
     /// A bytecode method: compiled code may push its frame and call its native entry
     /// directly (when it has one at run time).
     Call(CallTarget),
+    /// The `value` primitive of a block class (`value`, `value:`, `value:with:` ...):
+    /// compiled code may activate the closure directly when the method it names is a
+    /// block of this argument count with native code (`closure_key`).
+    BlockValue,
     /// Anything else: a primitive, a missing one.
     Other,
 }
@@ -70,6 +74,18 @@ pub struct SiteProfile {
     pub entries: Vec<(u32, Target)>,
     /// More classes than the cache holds were seen.
     pub megamorphic: bool,
+}
+
+/// The block class (Block1, Block2 or Block3, by `argc`) whose method for `selector` is
+/// the `value` primitive, if it is.
+fn block_value_class(vm: &Vm, selector: u32, argc: usize) -> Option<u32> {
+    let class = *vm.s.known.blocks.get(argc.min(2))?;
+    let info = vm.s.classes.get(class as usize)?.as_ref()?;
+    let &m = info.methods.get(&selector)?;
+    match vm.s.methods.get(m as usize)?.kind {
+        MethodKind::Primitive(def) if crate::prims::is_block_value(def) => Some(class),
+        _ => None,
+    }
 }
 
 impl MethodRef {
@@ -105,19 +121,31 @@ impl MethodRef {
                         Target::Call(CallTarget {
                             method: &**info as *const MethodInfo as usize,
                             slots: info.frame_size(),
-                            room: info.frame_size() + info.code.len() + 8,
+                            room: info.room,
                             num_args: info.num_args,
                         })
+                    }
+                    Some((MethodKind::Primitive(def), _)) if crate::prims::is_block_value(def) => {
+                        Target::BlockValue
                     }
                     _ => Target::Other,
                 };
                 (class, target)
             })
-            .collect();
-        SiteProfile {
+            .collect::<Vec<_>>();
+        let mut profile = SiteProfile {
             entries,
             megamorphic: site.len as usize > POLY_ENTRIES,
+        };
+        // A `value` send whose cache has not met a closure yet (`--jit=always`, or a
+        // site that sees other receivers first) still gets the block case: the
+        // primitive is the only `value` a block class has.
+        if let Some(class) = block_value_class(vm, site.selector, site.argc as usize) {
+            if !profile.entries.iter().any(|&(c, _)| c == class) {
+                profile.entries.push((class, Target::BlockValue));
+            }
         }
+        profile
     }
 
     pub(crate) fn new(method: *mut MethodInfo) -> MethodRef {
