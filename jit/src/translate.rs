@@ -34,6 +34,7 @@ mod blocks;
 mod fastpath;
 mod frames;
 mod inline;
+mod prims;
 
 const I64: types::Type = types::I64;
 const I32: types::Type = types::I32;

@@ -26,19 +26,19 @@ impl Translator<'_, '_> {
     /// return the result is in slot `base`; a callee that did not return into this
     /// frame makes this function return its status.
     pub(super) fn block_call(&mut self, ops: &[Value], (base, next): (usize, usize), slow: Block) {
-        let bl = self.layout.blocks;
+        let (bl, h) = (self.layout.blocks, self.layout.header);
         let argc = ops.len() - 1;
         for (k, &v) in ops.iter().enumerate() {
             self.slot_store(base + k, v);
         }
         let closure = ops[0];
         let header = self.b.ins().load(I64, mem(), closure, 0);
-        let format = self.b.ins().ushr_imm_s(header, bl.format_shift as i64);
-        let format = self.b.ins().band_imm_u(format, bl.format_mask as i64);
+        let format = self.b.ins().ushr_imm_s(header, h.format_shift as i64);
+        let format = self.b.ins().band_imm_u(format, h.format_mask as i64);
         let pointers =
             self.b
                 .ins()
-                .icmp_imm_s(IntCC::UnsignedLessThan, format, bl.pointer_formats as i64);
+                .icmp_imm_s(IntCC::UnsignedLessThan, format, h.pointer_formats as i64);
         self.guard(pointers, slow);
         let size = self
             .b

@@ -76,13 +76,37 @@ pub struct BlockOffsets {
     pub block_bit: u64,
     /// See `checked`.
     pub args_shift: u32,
-    /// The header's format code: shift and mask; codes below `pointer_formats` hold
-    /// only pointer slots, whose count is the header's size field (gc's formats).
+}
+
+/// The header's format code, as inline primitives and block calls read it (gc's
+/// formats, gc/src/format.rs).
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderFacts {
+    /// Shift and mask of the format code.
     pub format_shift: u32,
     /// See `format_shift`.
     pub format_mask: u64,
-    /// See `format_shift`.
+    /// Codes below this hold only pointer slots, whose count is the size field.
     pub pointer_formats: u64,
+    /// The code of indexed pointer slots without named ones (Array).
+    pub indexable_format: u64,
+    /// The first byte-format code (code − it = unused bytes at the end, below 8).
+    pub bytes_format: u64,
+}
+
+impl HeaderFacts {
+    fn of() -> HeaderFacts {
+        use cairn_gc::Format;
+        HeaderFacts {
+            format_shift: cairn_gc::header::FORMAT_SHIFT,
+            format_mask: cairn_gc::header::FORMAT_MASK,
+            pointer_formats: (0u8..32)
+                .take_while(|&c| Format::from_code(c).is_some_and(|f| f.is_pointers()))
+                .count() as u64,
+            indexable_format: Format::Indexable.code(0) as u64,
+            bytes_format: Format::Bytes.code(0) as u64,
+        }
+    }
 }
 
 impl BlockOffsets {
@@ -99,11 +123,6 @@ impl BlockOffsets {
             checked: closure_key::CHECKED,
             block_bit: closure_key::BLOCK,
             args_shift: closure_key::ARGS_SHIFT,
-            format_shift: cairn_gc::header::FORMAT_SHIFT,
-            format_mask: cairn_gc::header::FORMAT_MASK,
-            pointer_formats: (0u8..32)
-                .take_while(|&c| cairn_gc::Format::from_code(c).is_some_and(|f| f.is_pointers()))
-                .count() as u64,
         }
     }
 }
@@ -143,6 +162,11 @@ pub struct TierLayout {
     pub frames: FrameOffsets,
     /// Direct block activations.
     pub blocks: BlockOffsets,
+    /// Format codes of the header.
+    pub header: HeaderFacts,
+    /// The class index SmallIntegers answer (`ClassIndex::SMALL_INTEGER`): a guard
+    /// chain's case for it tests the tag.
+    pub small_integer_class: u32,
     /// The inline write barrier's facts: the nursery's range (mapped once, for the
     /// heap's lifetime) and the remembered bit (gc/src/barrier.rs).
     pub barrier: cairn_gc::BarrierInfo,
@@ -167,6 +191,8 @@ impl TierLayout {
             first_slot: 8,
             frames: FrameOffsets::of(),
             blocks: BlockOffsets::of(),
+            header: HeaderFacts::of(),
+            small_integer_class: cairn_gc::ClassIndex::SMALL_INTEGER.0,
             barrier: vm.heap.barrier_info(),
             runtime: RuntimeTable::get(),
         }

@@ -26,7 +26,7 @@ use std::time::Duration;
 use crate::methods::MethodInfo;
 use crate::vm::{Vm, VmError};
 
-pub use layout::{BlockOffsets, FrameOffsets, TierLayout};
+pub use layout::{BlockOffsets, FrameOffsets, HeaderFacts, TierLayout};
 pub use view::MethodRef;
 
 /// Native code for one method or block: `fp` is the frame's receiver slot index,

@@ -47,8 +47,34 @@ pub enum Target {
     /// compiled code may activate the closure directly when the method it names is a
     /// block of this argument count with native code (`closure_key`).
     BlockValue,
+    /// A primitive compiled code does inline (after the class guard).
+    Prim(InlinePrim),
     /// Anything else: a primitive, a missing one.
     Other,
+}
+
+/// A primitive compiled code does inline, its own checks included (`prims.rs` of the
+/// tier); whatever they refuse takes the generic send, which runs the primitive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InlinePrim {
+    /// `Array>>length`: the size field of an object with indexed pointer slots only.
+    ArrayLength,
+    /// `String>>length`: the bytes of a byte-format object.
+    ByteLength,
+    /// `Integer>>max:` with a SmallInteger receiver and argument.
+    Max,
+    /// `Integer>>min:`, likewise.
+    Min,
+}
+
+impl InlinePrim {
+    /// Its argument count.
+    pub fn argc(self) -> usize {
+        match self {
+            InlinePrim::ArrayLength | InlinePrim::ByteLength => 0,
+            InlinePrim::Max | InlinePrim::Min => 1,
+        }
+    }
 }
 
 /// A bytecode method a send may call directly.
@@ -67,7 +93,8 @@ pub struct CallTarget {
 }
 
 /// A send site's inline cache as the compiler sees it: the receiver classes seen so far
-/// (heap classes only: immediates are never guarded inline) with their targets.
+/// (heap classes and SmallInteger; other immediates are never guarded inline) with
+/// their targets.
 #[derive(Clone, Debug, Default)]
 pub struct SiteProfile {
     /// (class index, target) in the order the site met them.
@@ -90,7 +117,8 @@ fn block_value_class(vm: &Vm, selector: u32, argc: usize) -> Option<u32> {
 
 impl MethodRef {
     /// Send site `i`'s profile, read from its inline cache (the interpreter's
-    /// `SendSite`). Classes whose instances are immediates are left out.
+    /// `SendSite`). Classes whose instances are immediates are left out, except
+    /// SmallInteger (`ClassIndex::SMALL_INTEGER`, guarded by its tag).
     pub fn site_profile(&self, vm: &Vm, i: usize) -> SiteProfile {
         let Some(site) = self.info().sites.get(i) else {
             return SiteProfile::default();
@@ -100,7 +128,6 @@ impl MethodRef {
             known.integer,
             known.double,
             known.character,
-            ClassIndex::SMALL_INTEGER.0,
             ClassIndex::CHARACTER.0,
             ClassIndex::SMALL_FLOAT.0,
         ];
@@ -127,6 +154,9 @@ impl MethodRef {
                     }
                     Some((MethodKind::Primitive(def), _)) if crate::prims::is_block_value(def) => {
                         Target::BlockValue
+                    }
+                    Some((MethodKind::Primitive(def), _)) => {
+                        crate::prims::inline_prim(def).map_or(Target::Other, Target::Prim)
                     }
                     _ => Target::Other,
                 };
