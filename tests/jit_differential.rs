@@ -168,24 +168,39 @@ fn stat(line: &str, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {key}= in {line:?}"))
 }
 
-#[test]
-fn always_compiles_and_enters_native_code() {
+/// Runs program `name` compiled at first call with `--jit-stats`; answers the stats line
+/// (the run must succeed).
+fn stats_line_of(name: &str, classpath: &[String]) -> String {
     let (status, stdout, stderr) = run(
         &root(),
-        "Closures",
-        &[],
+        name,
+        classpath,
         &[("CAIRN_JIT", "always"), ("CAIRN_JIT_STATS", "1")],
     );
     assert_eq!(status, Some(0), "{stdout}{stderr}");
-    let line = stderr
+    stderr
         .lines()
         .find(|l| l.starts_with("cairn-jit-stats:"))
-        .expect("a stats line");
+        .expect("a stats line")
+        .to_owned()
+}
+
+#[test]
+fn always_compiles_and_enters_native_code() {
+    let line = &stats_line_of("Closures", &[]);
     assert!(stat(line, "compiled") >= 5, "{line}");
     assert!(stat(line, "blocks") >= 3, "{line}");
     assert!(stat(line, "entries") >= 1, "{line}");
     assert!(stat(line, "direct-calls") >= 10, "{line}");
     assert!(stat(line, "code-bytes") > 0, "{line}");
+}
+
+/// Direct block calls (docs/design/jit.md): `JitBlockCalls.som`, compiled at first call,
+/// activates closures from compiled code without the `value` primitive.
+#[test]
+fn compiled_code_calls_blocks_directly() {
+    let line = &stats_line_of("JitBlockCalls", &["tests/smalltalk/blockcalls".into()]);
+    assert!(stat(line, "block-calls") >= 100, "{line}");
 }
 
 /// Process switches inside native code (docs/design/jit.md §10): `Processes.som`,

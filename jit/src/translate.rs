@@ -30,9 +30,11 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 use crate::plan::Plan;
 
 mod barrier;
+mod blocks;
 mod fastpath;
 mod frames;
 mod inline;
+mod prims;
 
 const I64: types::Type = types::I64;
 const I32: types::Type = types::I32;

@@ -418,6 +418,13 @@ impl Vm {
             MethodKind::Primitive(def) => self.receiver_implied(def.receiver, holder),
             _ => false,
         };
+        let needs = crate::interp::shape::Needs::of(&code.code, code.num_args, code.num_copied);
+        let slots = 1 + code.num_args + code.num_copied + code.num_temps + code.is_block as usize;
+        let closure_key = if code.is_block {
+            crate::methods::closure_key::of(code.num_args, code.num_copied, needs.check_closure)
+        } else {
+            u64::MAX
+        };
         self.s.methods.push(Box::new(MethodInfo {
             kind,
             selector,
@@ -427,7 +434,7 @@ impl Vm {
             num_args: code.num_args,
             num_copied: code.num_copied,
             num_temps: code.num_temps,
-            slots: 1 + code.num_args + code.num_copied + code.num_temps + code.is_block as usize,
+            slots,
             code: code.code.clone().into_boxed_slice(),
             literals,
             sites,
@@ -439,12 +446,15 @@ impl Vm {
             heap_object: Oop::small_int(0),
             uses_fields: uses_fields(code),
             receiver_implied,
-            needs: crate::interp::shape::Needs::of(&code.code, code.num_args, code.num_copied),
+            needs,
             hot_countdown: self.tier_trigger,
             loop_countdown: self.tier_trigger,
             entry: None,
+            room: slots + code.code.len() + 8,
+            closure_key,
             tier_state: crate::tier::TierState::Cold,
         }));
+        self.tier.note_methods(&self.s.methods);
         self.s.note_method_roots(index);
         let mut blocks = Vec::with_capacity(code.blocks.len());
         for b in &code.blocks {

@@ -158,8 +158,40 @@ pub struct MethodInfo {
     pub loop_countdown: u32,
     /// Native code from the installed tier; `None` = interpret (`vm/src/tier/`).
     pub entry: Option<crate::tier::NativeEntry>,
+    /// Slots a frame push must find free above `fp`: the frame, its operand stack
+    /// bound (the code's length) and 8, as `Vm::push_method_frame` reserves.
+    pub room: usize,
+    /// For a block, what compiled code compares a closure with before activating it
+    /// without `Vm::block_arity` ([`closure_key`]); `u64::MAX` (matches nothing) for
+    /// a method.
+    pub closure_key: u64,
     /// Whether the tier compiled, declined or has not seen this method.
     pub tier_state: crate::tier::TierState,
+}
+
+/// A block's `MethodInfo::closure_key`: the closure's slot count (8 bits, below 255:
+/// the header's size field holds it), the argument count (8 bits at [`ARGS_SHIFT`]),
+/// [`CHECKED`] when its closures are checked before running (`Needs::check_closure`),
+/// and [`BLOCK`]. Compiled code activates a closure of class Block1..3 directly when
+/// `(size field | argc << ARGS_SHIFT | BLOCK)` equals the key of the method the
+/// closure names, with `CHECKED` ignored while no `become:` has happened
+/// (`State::swaps == 0`): exactly the closures `Vm::block_arity` accepts for `argc`.
+pub mod closure_key {
+    /// Where the argument count starts.
+    pub const ARGS_SHIFT: u32 = 8;
+    /// The closure's receiver or temp vectors are checked at activation.
+    pub const CHECKED: u64 = 1 << 16;
+    /// Set in every block's key.
+    pub const BLOCK: u64 = 1 << 17;
+
+    /// The key of a block with these counts.
+    pub fn of(num_args: usize, num_copied: usize, checked: bool) -> u64 {
+        let slots = 3 + num_copied;
+        if slots >= 255 || num_args > 255 {
+            return u64::MAX;
+        }
+        slots as u64 | (num_args as u64) << ARGS_SHIFT | if checked { CHECKED } else { 0 } | BLOCK
+    }
 }
 
 impl MethodInfo {

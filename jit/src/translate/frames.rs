@@ -14,11 +14,11 @@ use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use super::{mem, Translator, I32, I64};
 
 impl Translator<'_, '_> {
-    fn vm_load(&mut self, offset: i32) -> Value {
+    pub(super) fn vm_load(&mut self, offset: i32) -> Value {
         self.b.ins().load(I64, mem(), self.vm, offset)
     }
 
-    fn vm_store(&mut self, v: Value, offset: i32) {
+    pub(super) fn vm_store(&mut self, v: Value, offset: i32) {
         self.b.ins().store(mem(), v, self.vm, offset);
     }
 
@@ -41,13 +41,34 @@ impl Translator<'_, '_> {
         (base, next): (usize, usize),
         slow: Block,
     ) {
-        let f = self.layout.frames;
         for (k, &v) in ops.iter().enumerate() {
             self.slot_store(base + k, v);
         }
         let method = self.iconst(target.method as i64);
-        let entry = self.b.ins().load(I64, mem(), method, f.entry);
+        let entry = self
+            .b
+            .ins()
+            .load(I64, mem(), method, self.layout.frames.entry);
         self.guard(entry, slow);
+        let room = self.iconst(target.room as i64);
+        let (callee_fp, len) = self.frame_checks(base, room, slow);
+
+        // The push: temporaries nil, then the record.
+        let nil = self.vm_field(self.layout.nil);
+        for s in target.num_args + 1..target.slots {
+            self.slot_store(base + s, nil);
+        }
+        self.push_record((method, callee_fp, len), None, next);
+        self.call_native(entry, callee_fp);
+        self.reload();
+    }
+
+    /// The checks every inline push makes, branching to `slow` when one fails: no
+    /// safepoint due, native stack left, room for one more frame record, and `room`
+    /// slots free above the callee's `fp` (the operand slot `base`). Answers the
+    /// callee's `fp` and the frame stack's length.
+    pub(super) fn frame_checks(&mut self, base: usize, room: Value, slow: Block) -> (Value, Value) {
+        let f = self.layout.frames;
         let word = self.iconst(self.layout.interrupt as i64);
         let pending = self.b.ins().load(I32, mem(), word, 0);
         let calm = self.b.ins().icmp_imm_s(IntCC::Equal, pending, 0);
@@ -67,16 +88,24 @@ impl Translator<'_, '_> {
         let under_limit = self.b.ins().icmp(IntCC::UnsignedLessThan, len, limit);
         self.guard(under_limit, slow);
         let callee_fp = self.b.ins().iadd_imm_s(self.fp, base as i64);
-        let need = self.b.ins().iadd_imm_s(callee_fp, target.room as i64);
+        let need = self.b.ins().iadd(callee_fp, room);
         let slots = self.vm_load(f.stack_slots);
-        let room = self.b.ins().icmp(IntCC::UnsignedLessThan, need, slots);
-        self.guard(room, slow);
+        let fits = self.b.ins().icmp(IntCC::UnsignedLessThan, need, slots);
+        self.guard(fits, slow);
+        (callee_fp, len)
+    }
 
-        // The push: temporaries nil, the caller's resume pc, the record, the count.
-        let nil = self.vm_field(self.layout.nil);
-        for s in target.num_args + 1..target.slots {
-            self.slot_store(base + s, nil);
-        }
+    /// Writes the caller's resume pc `next` and the callee's `Frame` record (method,
+    /// pc 0, `fp`, a new serial, `home` or the serial itself for a method, the block
+    /// flag with a home), as `Vm::record_frame` does, and counts the call. `len` is
+    /// the frame stack's length before the push.
+    pub(super) fn push_record(
+        &mut self,
+        (method, callee_fp, len): (Value, Value, Value),
+        home: Option<Value>,
+        next: usize,
+    ) {
+        let f = self.layout.frames;
         let ptr = self.vm_load(f.ptr);
         let last = self.b.ins().iadd_imm_s(len, -1);
         let caller = self.frame_record(ptr, last);
@@ -88,20 +117,31 @@ impl Translator<'_, '_> {
         self.vm_store(following, f.next_serial);
         let zero32 = self.b.ins().iconst(I32, 0);
         let fp32 = self.b.ins().ireduce(I32, callee_fp);
+        let flags = if home.is_some() { f.block_flag } else { 0 };
+        let flags = self.b.ins().iconst(I32, flags as i64);
         self.b.ins().store(mem(), method, record, f.method);
         self.b.ins().store(mem(), zero32, record, f.pc);
         self.b.ins().store(mem(), fp32, record, f.fp);
         self.b.ins().store(mem(), serial, record, f.serial);
-        self.b.ins().store(mem(), serial, record, f.home);
-        self.b.ins().store(mem(), zero32, record, f.flags);
+        self.b
+            .ins()
+            .store(mem(), home.unwrap_or(serial), record, f.home);
+        self.b.ins().store(mem(), flags, record, f.flags);
         let pushed = self.b.ins().iadd_imm_s(len, 1);
         self.vm_store(pushed, f.len);
-        let calls = self.vm_load(f.direct_calls);
-        let calls = self.b.ins().iadd_imm_s(calls, 1);
-        self.vm_store(calls, f.direct_calls);
+        let counter = if home.is_some() {
+            self.layout.blocks.block_calls
+        } else {
+            f.direct_calls
+        };
+        self.bump(counter);
+    }
 
-        self.call_native(entry, callee_fp);
-        self.reload();
+    /// Adds 1 to the u64 counter at `offset` in the VM.
+    pub(super) fn bump(&mut self, offset: i32) {
+        let n = self.vm_load(offset);
+        let n = self.b.ins().iadd_imm_s(n, 1);
+        self.vm_store(n, offset);
     }
 
     /// Returns `v` from this activation: inline when its frame is plain (only the block

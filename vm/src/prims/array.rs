@@ -39,7 +39,7 @@ fn at_put(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     }
 }
 
-fn length(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+pub(super) fn length(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(Oop::small_int(
         vm.heap.indexable_len(vm.receiver(argc)) as i64,
     )))

@@ -4,7 +4,7 @@
 //! The marked methods `on:do:`, `ensure:` and `ifCurtailed:` are not primitives here:
 //! the loader gives them VM-defined bodies (see `loader.rs`, `interp/unwind.rs`).
 
-use super::{def, element, Fail, Kind, Prim, Table};
+use super::{def, element, Fail, Kind, Prim, PrimDef, Table};
 use crate::interp::frames::Pushed;
 use crate::vm::{Vm, VmResult};
 
@@ -37,6 +37,12 @@ pub(super) const BLOCK3: Table = &[
         value,
     ),
 ];
+
+/// Whether `def` is the block evaluation primitive above (`value`, `value:` ...), which
+/// compiled code may replace by a direct activation (docs/design/jit.md).
+pub(crate) fn is_block_value(def: &PrimDef) -> bool {
+    std::ptr::fn_addr_eq(def.f, value as super::PrimFn)
+}
 
 fn value(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let closure = vm.receiver(argc);

@@ -23,6 +23,23 @@ mod spec;
 mod string;
 mod system;
 
+pub(crate) use block::is_block_value;
+
+/// Which of the primitives compiled code does inline `def` is, if any
+/// (`tier::view::InlinePrim`).
+pub(crate) fn inline_prim(def: &PrimDef) -> Option<crate::tier::view::InlinePrim> {
+    use crate::tier::view::InlinePrim as I;
+    let inline: [(PrimFn, I); 4] = [
+        (array::length, I::ArrayLength),
+        (string::length, I::ByteLength),
+        (number::max, I::Max),
+        (number::min, I::Min),
+    ];
+    inline
+        .iter()
+        .find(|(f, _)| std::ptr::fn_addr_eq(*f, def.f))
+        .map(|&(_, p)| p)
+}
 pub(crate) use spec::{def, Kind, PrimDef};
 
 use cairn_gc::Oop;

@@ -247,10 +247,10 @@ fn pick(vm: &mut Vm, argc: usize, want_max: bool) -> VmResult<Prim> {
     let arg_bigger = compare::greater(&y, &x);
     Ok(Prim::Value(if arg_bigger == want_max { a } else { r }))
 }
-fn max(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+pub(super) fn max(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     pick(vm, argc, true)
 }
-fn min(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+pub(super) fn min(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     pick(vm, argc, false)
 }
 

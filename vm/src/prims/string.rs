@@ -64,7 +64,7 @@ fn hashcode(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(Oop::small_int((h & 0x3FFF_FFFF) as i64)))
 }
 
-fn length(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+pub(super) fn length(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(Oop::small_int(
         vm.bytes_of(vm.receiver(argc)).len() as i64,
     )))

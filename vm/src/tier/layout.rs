@@ -52,6 +52,81 @@ pub struct FrameOffsets {
     pub entry: i32,
 }
 
+/// Where compiled code finds what a direct block activation reads (`value`, `value:`
+/// ... of a closure without the primitive; docs/design/jit.md).
+#[derive(Clone, Copy, Debug)]
+pub struct BlockOffsets {
+    /// Offsets in `Vm` of the method table's buffer and length (usize each).
+    pub methods_base: i32,
+    /// See `methods_base`.
+    pub methods_len: i32,
+    /// Offset in `Vm` of `State::swaps` (u64: 0 until the first `become:`).
+    pub swaps: i32,
+    /// Offset in `Vm` of the block-call counter (u64).
+    pub block_calls: i32,
+    /// Offsets in `MethodInfo` of `closure_key` (u64), `room` and `slots` (usize).
+    pub closure_key: i32,
+    /// See `closure_key`.
+    pub room: i32,
+    /// See `closure_key`.
+    pub slots: i32,
+    /// `closure_key`'s bits: the checked flag, the block flag, the argument shift.
+    pub checked: u64,
+    /// See `checked`.
+    pub block_bit: u64,
+    /// See `checked`.
+    pub args_shift: u32,
+}
+
+/// The header's format code, as inline primitives and block calls read it (gc's
+/// formats, gc/src/format.rs).
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderFacts {
+    /// Shift and mask of the format code.
+    pub format_shift: u32,
+    /// See `format_shift`.
+    pub format_mask: u64,
+    /// Codes below this hold only pointer slots, whose count is the size field.
+    pub pointer_formats: u64,
+    /// The code of indexed pointer slots without named ones (Array).
+    pub indexable_format: u64,
+    /// The first byte-format code (code − it = unused bytes at the end, below 8).
+    pub bytes_format: u64,
+}
+
+impl HeaderFacts {
+    fn of() -> HeaderFacts {
+        use cairn_gc::Format;
+        HeaderFacts {
+            format_shift: cairn_gc::header::FORMAT_SHIFT,
+            format_mask: cairn_gc::header::FORMAT_MASK,
+            pointer_formats: (0u8..32)
+                .take_while(|&c| Format::from_code(c).is_some_and(|f| f.is_pointers()))
+                .count() as u64,
+            indexable_format: Format::Indexable.code(0) as u64,
+            bytes_format: Format::Bytes.code(0) as u64,
+        }
+    }
+}
+
+impl BlockOffsets {
+    fn of() -> BlockOffsets {
+        use crate::methods::{closure_key, MethodInfo};
+        BlockOffsets {
+            methods_base: offset_of!(Vm, tier.methods_base) as i32,
+            methods_len: offset_of!(Vm, tier.methods_len) as i32,
+            swaps: offset_of!(Vm, s.swaps) as i32,
+            block_calls: offset_of!(Vm, tier.block_calls) as i32,
+            closure_key: offset_of!(MethodInfo, closure_key) as i32,
+            room: offset_of!(MethodInfo, room) as i32,
+            slots: offset_of!(MethodInfo, slots) as i32,
+            checked: closure_key::CHECKED,
+            block_bit: closure_key::BLOCK,
+            args_shift: closure_key::ARGS_SHIFT,
+        }
+    }
+}
+
 /// What compiled code needs to know about a VM.
 #[derive(Clone, Copy, Debug)]
 pub struct TierLayout {
@@ -85,6 +160,13 @@ pub struct TierLayout {
     /// buffer pointer, length and capacity, the next frame serial, the frame limit, the
     /// slot stack's length, the native stack limit and the direct-call counter.
     pub frames: FrameOffsets,
+    /// Direct block activations.
+    pub blocks: BlockOffsets,
+    /// Format codes of the header.
+    pub header: HeaderFacts,
+    /// The class index SmallIntegers answer (`ClassIndex::SMALL_INTEGER`): a guard
+    /// chain's case for it tests the tag.
+    pub small_integer_class: u32,
     /// The inline write barrier's facts: the nursery's range (mapped once, for the
     /// heap's lifetime) and the remembered bit (gc/src/barrier.rs).
     pub barrier: cairn_gc::BarrierInfo,
@@ -108,6 +190,9 @@ impl TierLayout {
             size_shift: cairn_gc::header::SLOTS_SHIFT,
             first_slot: 8,
             frames: FrameOffsets::of(),
+            blocks: BlockOffsets::of(),
+            header: HeaderFacts::of(),
+            small_integer_class: cairn_gc::ClassIndex::SMALL_INTEGER.0,
             barrier: vm.heap.barrier_info(),
             runtime: RuntimeTable::get(),
         }

@@ -26,7 +26,7 @@ use std::time::Duration;
 use crate::methods::MethodInfo;
 use crate::vm::{Vm, VmError};
 
-pub use layout::{FrameOffsets, TierLayout};
+pub use layout::{BlockOffsets, FrameOffsets, HeaderFacts, TierLayout};
 pub use view::MethodRef;
 
 /// Native code for one method or block: `fp` is the frame's receiver slot index,
@@ -211,6 +211,22 @@ pub(crate) struct TierSlot {
     pub(crate) slow_sends: u64,
     /// Lowest native stack address compiled code may call deeper from (§4.3's budget).
     pub(crate) native_limit: usize,
+    /// `State::methods`' buffer and length, kept in step by [`TierSlot::note_methods`]
+    /// (a `Vec`'s fields have no offsets): direct block calls find a closure's method
+    /// through them.
+    pub(crate) methods_base: usize,
+    /// See `methods_base`.
+    pub(crate) methods_len: usize,
+    /// Blocks activated by compiled code without the `value` primitive.
+    pub(crate) block_calls: u64,
+}
+
+impl TierSlot {
+    /// Records where the method table is now (after every install).
+    pub(crate) fn note_methods(&mut self, methods: &[Box<MethodInfo>]) {
+        self.methods_base = methods.as_ptr() as usize;
+        self.methods_len = methods.len();
+    }
 }
 
 /// Native stack compiled code may use for nested native calls below `enter_native`.
@@ -237,6 +253,9 @@ impl Default for TierSlot {
             direct_calls: 0,
             slow_sends: 0,
             native_limit: usize::MAX,
+            methods_base: 0,
+            methods_len: 0,
+            block_calls: 0,
         }
     }
 }
@@ -275,7 +294,7 @@ impl Vm {
             bailouts.push(format!("panic:{}", self.tier.panics));
         }
         format!(
-            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} inlined-sends={} entries={} direct-calls={} slow-sends={} osr={} {}",
+            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} inlined-sends={} entries={} direct-calls={} block-calls={} slow-sends={} osr={} {}",
             self.tier.policy.mode,
             st.methods,
             st.blocks,
@@ -286,6 +305,7 @@ impl Vm {
             st.inlined_sends,
             self.tier.entries,
             self.tier.direct_calls,
+            self.tier.block_calls,
             self.tier.slow_sends,
             self.tier.osr,
             self.cache_states(),

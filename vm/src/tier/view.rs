@@ -43,8 +43,38 @@ pub enum Target {
     /// A bytecode method: compiled code may push its frame and call its native entry
     /// directly (when it has one at run time).
     Call(CallTarget),
+    /// The `value` primitive of a block class (`value`, `value:`, `value:with:` ...):
+    /// compiled code may activate the closure directly when the method it names is a
+    /// block of this argument count with native code (`closure_key`).
+    BlockValue,
+    /// A primitive compiled code does inline (after the class guard).
+    Prim(InlinePrim),
     /// Anything else: a primitive, a missing one.
     Other,
+}
+
+/// A primitive compiled code does inline, its own checks included (`prims.rs` of the
+/// tier); whatever they refuse takes the generic send, which runs the primitive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InlinePrim {
+    /// `Array>>length`: the size field of an object with indexed pointer slots only.
+    ArrayLength,
+    /// `String>>length`: the bytes of a byte-format object.
+    ByteLength,
+    /// `Integer>>max:` with a SmallInteger receiver and argument.
+    Max,
+    /// `Integer>>min:`, likewise.
+    Min,
+}
+
+impl InlinePrim {
+    /// Its argument count.
+    pub fn argc(self) -> usize {
+        match self {
+            InlinePrim::ArrayLength | InlinePrim::ByteLength => 0,
+            InlinePrim::Max | InlinePrim::Min => 1,
+        }
+    }
 }
 
 /// A bytecode method a send may call directly.
@@ -63,7 +93,8 @@ pub struct CallTarget {
 }
 
 /// A send site's inline cache as the compiler sees it: the receiver classes seen so far
-/// (heap classes only: immediates are never guarded inline) with their targets.
+/// (heap classes and SmallInteger; other immediates are never guarded inline) with
+/// their targets.
 #[derive(Clone, Debug, Default)]
 pub struct SiteProfile {
     /// (class index, target) in the order the site met them.
@@ -72,9 +103,22 @@ pub struct SiteProfile {
     pub megamorphic: bool,
 }
 
+/// The block class (Block1, Block2 or Block3, by `argc`) whose method for `selector` is
+/// the `value` primitive, if it is.
+fn block_value_class(vm: &Vm, selector: u32, argc: usize) -> Option<u32> {
+    let class = *vm.s.known.blocks.get(argc.min(2))?;
+    let info = vm.s.classes.get(class as usize)?.as_ref()?;
+    let &m = info.methods.get(&selector)?;
+    match vm.s.methods.get(m as usize)?.kind {
+        MethodKind::Primitive(def) if crate::prims::is_block_value(def) => Some(class),
+        _ => None,
+    }
+}
+
 impl MethodRef {
     /// Send site `i`'s profile, read from its inline cache (the interpreter's
-    /// `SendSite`). Classes whose instances are immediates are left out.
+    /// `SendSite`). Classes whose instances are immediates are left out, except
+    /// SmallInteger (`ClassIndex::SMALL_INTEGER`, guarded by its tag).
     pub fn site_profile(&self, vm: &Vm, i: usize) -> SiteProfile {
         let Some(site) = self.info().sites.get(i) else {
             return SiteProfile::default();
@@ -84,7 +128,6 @@ impl MethodRef {
             known.integer,
             known.double,
             known.character,
-            ClassIndex::SMALL_INTEGER.0,
             ClassIndex::CHARACTER.0,
             ClassIndex::SMALL_FLOAT.0,
         ];
@@ -105,19 +148,34 @@ impl MethodRef {
                         Target::Call(CallTarget {
                             method: &**info as *const MethodInfo as usize,
                             slots: info.frame_size(),
-                            room: info.frame_size() + info.code.len() + 8,
+                            room: info.room,
                             num_args: info.num_args,
                         })
+                    }
+                    Some((MethodKind::Primitive(def), _)) if crate::prims::is_block_value(def) => {
+                        Target::BlockValue
+                    }
+                    Some((MethodKind::Primitive(def), _)) => {
+                        crate::prims::inline_prim(def).map_or(Target::Other, Target::Prim)
                     }
                     _ => Target::Other,
                 };
                 (class, target)
             })
-            .collect();
-        SiteProfile {
+            .collect::<Vec<_>>();
+        let mut profile = SiteProfile {
             entries,
             megamorphic: site.len as usize > POLY_ENTRIES,
+        };
+        // A `value` send whose cache has not met a closure yet (`--jit=always`, or a
+        // site that sees other receivers first) still gets the block case: the
+        // primitive is the only `value` a block class has.
+        if let Some(class) = block_value_class(vm, site.selector, site.argc as usize) {
+            if !profile.entries.iter().any(|&(c, _)| c == class) {
+                profile.entries.push((class, Target::BlockValue));
+            }
         }
+        profile
     }
 
     pub(crate) fn new(method: *mut MethodInfo) -> MethodRef {

@@ -1,0 +1,63 @@
+//! Primitives done inline after the guard chain's class check (docs/design/jit.md,
+//! "Inline primitives"): `length` of an Array or a String read from the header, and
+//! `max:`/`min:` of two SmallIntegers. Each case checks what the primitive's own
+//! checks need (the format, a size field below 255, a SmallInteger argument) and
+//! branches to the generic send otherwise, which runs the primitive itself.
+
+use cairn_vm::tier::view::InlinePrim;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{Block, InstBuilder, Value};
+
+use super::{mem, Translator, I64, SMALL_INT_TAG};
+
+impl Translator<'_, '_> {
+    /// The result of primitive `prim` on the operands `ops` (receiver first), in a block
+    /// where the receiver has a class whose method is `prim`; or a branch to `slow`.
+    pub(super) fn inline_prim(&mut self, prim: InlinePrim, ops: &[Value], slow: Block) -> Value {
+        let h = self.layout.header;
+        match prim {
+            InlinePrim::ArrayLength | InlinePrim::ByteLength => {
+                let header = self.b.ins().load(I64, mem(), ops[0], 0);
+                let format = self.b.ins().ushr_imm_s(header, h.format_shift as i64);
+                let format = self.b.ins().band_imm_u(format, h.format_mask as i64);
+                let size = self
+                    .b
+                    .ins()
+                    .ushr_imm_s(header, self.layout.size_shift as i64);
+                let small = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, size, 255);
+                self.guard(small, slow);
+                let length = if prim == InlinePrim::ArrayLength {
+                    // Indexed pointer slots only: the size field is the length.
+                    let plain =
+                        self.b
+                            .ins()
+                            .icmp_imm_s(IntCC::Equal, format, h.indexable_format as i64);
+                    self.guard(plain, slow);
+                    size
+                } else {
+                    // Bytes: code - first byte code = unused bytes of the last word.
+                    let unused = self.b.ins().iadd_imm_s(format, -(h.bytes_format as i64));
+                    let bytes = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, unused, 8);
+                    self.guard(bytes, slow);
+                    let all = self.b.ins().ishl_imm_u(size, 3);
+                    self.b.ins().isub(all, unused)
+                };
+                let tagged = self.b.ins().ishl_imm_u(length, 3);
+                self.b.ins().bor_imm_u(tagged, SMALL_INT_TAG)
+            }
+            InlinePrim::Max | InlinePrim::Min => {
+                let (r, a) = (ops[0], ops[1]);
+                let tag = self.b.ins().band_imm_u(a, 7);
+                let is_int = self.b.ins().icmp_imm_s(IntCC::Equal, tag, SMALL_INT_TAG);
+                self.guard(is_int, slow);
+                // Tagged SmallIntegers compare like their values.
+                let arg_bigger = self.b.ins().icmp(IntCC::SignedGreaterThan, a, r);
+                if prim == InlinePrim::Max {
+                    self.b.ins().select(arg_bigger, a, r)
+                } else {
+                    self.b.ins().select(arg_bigger, r, a)
+                }
+            }
+        }
+    }
+}
