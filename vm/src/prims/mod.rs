@@ -15,6 +15,7 @@ mod block;
 mod character;
 mod class;
 mod exception;
+mod io;
 mod number;
 mod object;
 mod process;
@@ -77,6 +78,7 @@ const TABLES: &[(&str, Table, Table)] = &[
     ("Process", process::PROCESS, &[]),
     ("Processor", &[], process::PROCESSOR_CLASS),
     ("Semaphore", process::SEMAPHORE, &[]),
+    ("Io", &[], io::IO_CLASS),
 ];
 
 /// The primitive `class>>selector` (class side when `meta`), if the engine has it.
