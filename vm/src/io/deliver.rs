@@ -103,21 +103,26 @@ impl Vm {
     }
 
     /// Forgets request `id` (its process gave up: a timeout, or it was terminated). A
-    /// connection still being made is closed; a worker's late outcome is dropped.
+    /// connection still being made, or a handle the request opened but nobody took, is
+    /// closed; a worker's late outcome is dropped.
     pub(crate) fn io_cancel(&mut self, id: u64) -> VmResult<()> {
         let Some(req) = self.s.io.requests.remove(id) else {
             return Ok(());
         };
-        if let State::Waiting(hid, op) = req.state {
-            if matches!(op, Wait::Connect) {
+        match req.state {
+            State::Waiting(hid, Wait::Connect) | State::Done(Outcome::Handle(hid)) => {
                 self.io_close(hid)?;
-            } else if let Some(h) = self.s.io.handles.get(hid) {
-                for slot in [&mut h.reader, &mut h.writer] {
-                    if *slot == Some(id) {
-                        *slot = None;
+            }
+            State::Waiting(hid, _) => {
+                if let Some(h) = self.s.io.handles.get(hid) {
+                    for slot in [&mut h.reader, &mut h.writer] {
+                        if *slot == Some(id) {
+                            *slot = None;
+                        }
                     }
                 }
             }
+            _ => {}
         }
         Ok(())
     }
