@@ -52,7 +52,7 @@ impl Vm {
         let hid = *hid;
         let outcome = match io.handles.get(hid) {
             None => Some(Fault::closed().into()),
-            Some(h) => net::try_op(&mut h.res, op),
+            Some(h) => net::try_op(&mut h.res, op, &mut io.scratch),
         };
         match outcome {
             Some(o) => self.io_finish(id, o),

@@ -41,6 +41,9 @@ pub(crate) struct Io {
     pub(crate) handles: Handles,
     pub(crate) requests: Requests,
     pub(crate) signals: Registrations,
+    /// The buffer socket and pipe reads go through (kept, so that a read that would
+    /// block allocates nothing).
+    scratch: Vec<u8>,
     /// The threads, started at the first operation that needs them.
     threads: Option<Threads>,
 }
@@ -57,7 +60,7 @@ impl Io {
     /// True when a process waiting for I/O may still be woken: a request is in flight,
     /// or a program waits for a signal. The deadlock audit does not fire then.
     pub(crate) fn can_wake(&self) -> bool {
-        self.requests.in_flight() > 0 || self.signals.any()
+        self.requests.any() || self.signals.any()
     }
 
     /// The Semaphores held for waiting processes, for the collector.
@@ -68,7 +71,7 @@ impl Io {
 
     /// Bytes outside the heap.
     pub(crate) fn external_bytes(&self) -> usize {
-        self.requests.external_bytes() + self.handles.external_bytes()
+        self.requests.external_bytes() + self.handles.external_bytes() + self.scratch.capacity()
     }
 
     /// Forgets every request (`Vm::abandon_run` dropped the processes waiting for them).

@@ -11,11 +11,12 @@ use super::fault::Fault;
 use super::handles::Resource;
 use super::requests::{Outcome, Wait};
 
-/// Tries `op` on `res`: `None` when it would block.
-pub(crate) fn try_op(res: &mut Resource, op: &mut Wait) -> Option<Outcome> {
+/// Tries `op` on `res`: `None` when it would block. Reads go through `scratch` (kept
+/// by the caller), so an attempt that would block allocates nothing.
+pub(crate) fn try_op(res: &mut Resource, op: &mut Wait, scratch: &mut Vec<u8>) -> Option<Outcome> {
     let result = match (op, res) {
-        (Wait::Read(n), Resource::Stream(s)) => read(s, *n),
-        (Wait::Read(n), Resource::PipeOut(p)) => read(p, *n),
+        (Wait::Read(n), Resource::Stream(s)) => read(s, *n, scratch),
+        (Wait::Read(n), Resource::PipeOut(p)) => read(p, *n, scratch),
         (Wait::Write(data, done), Resource::Stream(s)) => write(s, data, done),
         (Wait::Write(data, done), Resource::PipeIn(p)) => write(p, data, done),
         (Wait::Accept, Resource::Listener(l)) => l.accept().map(|(s, _)| {
@@ -51,14 +52,13 @@ impl Wait {
     }
 }
 
-fn read(r: &mut impl Read, n: usize) -> std::io::Result<Outcome> {
-    let mut buf = vec![0; n];
+fn read(r: &mut impl Read, n: usize, scratch: &mut Vec<u8>) -> std::io::Result<Outcome> {
+    if scratch.len() < n {
+        scratch.resize(n, 0);
+    }
     loop {
-        match r.read(&mut buf) {
-            Ok(k) => {
-                buf.truncate(k);
-                return Ok(Outcome::Bytes(buf));
-            }
+        match r.read(&mut scratch[..n]) {
+            Ok(k) => return Ok(Outcome::Bytes(scratch[..k].to_vec())),
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }

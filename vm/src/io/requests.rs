@@ -122,7 +122,13 @@ impl Requests {
         self.map.remove(&id)
     }
 
-    /// True when a request may still finish (so a waiting process may still wake).
+    /// True when some request is not yet taken: one in flight may still wake its
+    /// process (a finished one has already signalled it).
+    pub(crate) fn any(&self) -> bool {
+        !self.map.is_empty()
+    }
+
+    /// How many requests have not finished yet.
     pub(crate) fn in_flight(&self) -> usize {
         self.map
             .values()
