@@ -47,7 +47,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let parsed = (|| -> Result<_, String> {
         let port = u16::try_from(arg(&args, 0, 0)?).map_err(|e| e.to_string())?;
-        Ok((port, arg(&args, 1, 100)?, arg(&args, 2, 1000)?, arg(&args, 3, 4)?.max(1)))
+        Ok((
+            port,
+            arg(&args, 1, 100)?,
+            arg(&args, 2, 1000)?,
+            arg(&args, 3, 4)?.max(1),
+        ))
     })();
     let Ok((port, connections, rounds, threads)) = parsed else {
         eprintln!("usage: echo_load PORT [CONNECTIONS] [ROUNDS] [THREADS]");
