@@ -4,6 +4,7 @@
 //! Semaphore signalled), cancelling one, and acting on OS signals.
 
 use std::io::Write;
+use std::sync::atomic::Ordering;
 
 use cairn_gc::Oop;
 
@@ -13,6 +14,7 @@ use super::net;
 use super::requests::{Outcome, State, Wait};
 use super::runtime::Event;
 use super::signals;
+use crate::interrupt::bits;
 use crate::vm::{Vm, VmError, VmResult};
 
 impl Vm {
@@ -99,7 +101,18 @@ impl Vm {
         };
         req.state = State::Done(outcome);
         let sem = req.sem;
-        self.semaphore_signal(sem)
+        self.io_signal(sem);
+        Ok(())
+    }
+
+    /// Signals `sem` for I/O without switching processes here: this may run inside a
+    /// primitive whose answer is not in place yet. A woken waiter is ready; the `IO`
+    /// bit makes the next safepoint run it if it outranks the active process (at a
+    /// safepoint or in the idle loop, the scheduler does that right after).
+    fn io_signal(&mut self, sem: Oop) {
+        if self.semaphore_signal_ready(sem) {
+            self.interrupt.fetch_or(bits::IO, Ordering::Relaxed);
+        }
     }
 
     /// Forgets request `id` (its process gave up: a timeout, or it was terminated). A
@@ -175,7 +188,7 @@ impl Vm {
         }
         // No allocation below: the Oops stay valid (the list is rooted anyway).
         for sem in sems {
-            self.semaphore_signal(sem)?;
+            self.io_signal(sem);
         }
         Ok(())
     }
