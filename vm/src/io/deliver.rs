@@ -34,11 +34,14 @@ impl Vm {
                 format!("another process already {what} on this handle"),
             )));
         }
+        let may = if writes { h.may_write } else { h.may_read } || matches!(op, Wait::Exit);
         let id = self.s.io.requests.add(sem, State::Waiting(hid, op));
         if let Some(h) = self.s.io.handles.get(hid) {
             *(if writes { &mut h.writer } else { &mut h.reader }) = Some(id);
         }
-        self.io_attempt(id)?;
+        if may {
+            self.io_attempt(id)?;
+        }
         Ok(Ok(id))
     }
 
@@ -54,7 +57,18 @@ impl Vm {
         let hid = *hid;
         let outcome = match io.handles.get(hid) {
             None => Some(Fault::closed().into()),
-            Some(h) => net::try_op(&mut h.res, op, &mut io.scratch),
+            Some(h) => {
+                let writes = op.writes();
+                let o = net::try_op(&mut h.res, op, &mut io.scratch);
+                if o.is_none() {
+                    *(if writes {
+                        &mut h.may_write
+                    } else {
+                        &mut h.may_read
+                    }) = false;
+                }
+                o
+            }
         };
         match outcome {
             Some(o) => self.io_finish(id, o),
@@ -154,6 +168,8 @@ impl Vm {
                 Event::Ready(token) => {
                     let hid = token as Hid;
                     if let Some(h) = self.s.io.handles.get(hid) {
+                        h.may_read = true;
+                        h.may_write = true;
                         let (r, w) = (h.reader, h.writer);
                         for id in [r, w].into_iter().flatten() {
                             self.io_attempt(id)?;

@@ -60,12 +60,29 @@ impl Resource {
     }
 }
 
-/// One open handle: its resource, and the requests waiting for it to be readable
-/// (`reader`: read, accept, exit status) and writable (`writer`: write, connect).
+/// One open handle: its resource, the requests waiting for it to be readable
+/// (`reader`: read, accept, exit status) and writable (`writer`: write, connect), and
+/// whether it may be readable or writable: false once an operation would block, true
+/// again at the handle's next readiness event (until then an operation waits without
+/// trying, which would only block again).
 pub(crate) struct Handle {
     pub(crate) res: Resource,
     pub(crate) reader: Option<u64>,
     pub(crate) writer: Option<u64>,
+    pub(crate) may_read: bool,
+    pub(crate) may_write: bool,
+}
+
+impl Handle {
+    fn new(res: Resource) -> Handle {
+        Handle {
+            res,
+            reader: None,
+            writer: None,
+            may_read: true,
+            may_write: true,
+        }
+    }
 }
 
 /// Every open handle. Slots 0, 1 and 2 are standard input, output and error.
@@ -78,14 +95,7 @@ impl Default for Handles {
     fn default() -> Handles {
         Handles {
             slots: (0..3)
-                .map(|i| {
-                    let h = Handle {
-                        res: Resource::Std(i),
-                        reader: None,
-                        writer: None,
-                    };
-                    (0, Some(h))
-                })
+                .map(|i| (0, Some(Handle::new(Resource::Std(i)))))
                 .collect(),
             free: Vec::new(),
         }
@@ -95,11 +105,7 @@ impl Default for Handles {
 impl Handles {
     /// Adds `res`; answers its handle.
     pub(crate) fn add(&mut self, res: Resource) -> Hid {
-        let h = Handle {
-            res,
-            reader: None,
-            writer: None,
-        };
+        let h = Handle::new(res);
         match self.free.pop() {
             Some(slot) => {
                 let entry = &mut self.slots[slot as usize];
