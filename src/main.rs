@@ -251,6 +251,7 @@ fn run(
     };
     jit.install(&mut vm);
     limits.arm(&mut vm);
+    vm.install_signal_handlers();
     let on_class_path = dirs.iter().any(|d| d.join(format!("{name}.som")).is_file());
     if !on_class_path {
         // Not a file on the class path: the class must be one of the kernel's. The

@@ -2,7 +2,7 @@
 //! interpreter and compiled code poll at every safepoint (method entry, loop back-edge),
 //! the [`InterruptHandle`] a watchdog, a signal handler or a test harness uses to set
 //! it, and what the safepoint does with a request (stop, or the scheduler's: a deadline
-//! passed, a time slice ended).
+//! passed, a time slice ended, I/O completed).
 //!
 //! A request to stop the run is not a Smalltalk exception: a program could catch that
 //! and loop again. The run ends with [`VmError::Interrupted`] at the next safepoint,
@@ -24,6 +24,9 @@ pub(crate) mod bits {
     pub const TIMERS: u32 = 2;
     /// The time slice is over: yield to a ready process of equal priority.
     pub const SLICE: u32 = 4;
+    /// An I/O thread posted completions, readiness events or signals (`vm/src/io/`):
+    /// deliver them, signalling the semaphores their processes wait on.
+    pub const IO: u32 = 8;
 }
 
 /// A handle that stops the VM's running program at its next safepoint, from any thread.
@@ -75,7 +78,10 @@ impl Vm {
         if requests & bits::STOP != 0 {
             return Err(VmError::Interrupted);
         }
-        if requests & (bits::TIMERS | bits::SLICE) != 0 {
+        if requests & bits::IO != 0 {
+            self.deliver_io()?;
+        }
+        if requests & (bits::TIMERS | bits::SLICE | bits::IO) != 0 {
             return self.schedule_at_safepoint(requests);
         }
         Ok(())

@@ -11,6 +11,7 @@ mod classes;
 pub mod compiler;
 mod interp;
 mod interrupt;
+mod io;
 mod loader;
 mod methods;
 pub mod numbers;

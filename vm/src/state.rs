@@ -120,6 +120,9 @@ pub struct State {
     /// The processes: the suspended ones' stacks, the ready and wait queues, deadlines
     /// (`vm/src/sched/`). The active process's stack is `stack`/`sp`/`frames` above.
     pub(crate) sched: crate::sched::Scheduler,
+    /// Open files, sockets, pipes and subprocesses, requests in flight, signal
+    /// registrations, and the I/O threads once started (`vm/src/io/`).
+    pub(crate) io: crate::io::Io,
     /// The dispatch loop returns when the run's owner has this many frames; any other
     /// process ends when it has none (0). Set by `Vm::run` and `Vm::switch_to`.
     pub(crate) floor: usize,
@@ -246,6 +249,7 @@ impl State {
         self.unwind_values.iter_mut().for_each(&mut *visitor);
         self.scratch.iter_mut().for_each(&mut *visitor);
         self.sched.visit(visitor);
+        self.io.visit(visitor);
     }
 }
 
@@ -301,5 +305,6 @@ impl RootSet for State {
             + self.unwinds.capacity() * size_of::<Unwind>()
             + (self.unwind_values.capacity() + self.scratch.capacity()) * size_of::<Oop>()
             + self.sched.external_bytes()
+            + self.io.external_bytes()
     }
 }

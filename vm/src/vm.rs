@@ -170,6 +170,7 @@ impl Vm {
                 protocol_cache: crate::state::LookupCache::new(),
                 known: Known::default(),
                 sched: crate::sched::Scheduler::new(start, limits),
+                io: crate::io::Io::default(),
                 floor: 0,
             },
             class_path,

@@ -96,6 +96,7 @@ fn natural_receiver(class: &str, meta: bool) -> &'static str {
             "Array" => "Array",
             "Character" => "Character",
             "Processor" => "Processor",
+            "Io" => "Io",
             other => panic!("no natural receiver for {other} class: add one"),
         };
     }

@@ -16,6 +16,7 @@ mod census;
 mod character;
 mod class;
 mod exception;
+mod io;
 mod number;
 mod object;
 mod process;
@@ -95,6 +96,7 @@ const TABLES: &[(&str, Table, Table)] = &[
     ("Process", process::PROCESS, &[]),
     ("Processor", &[], process::PROCESSOR_CLASS),
     ("Semaphore", process::SEMAPHORE, &[]),
+    ("Io", &[], io::IO_CLASS),
 ];
 
 /// The primitive `class>>selector` (class side when `meta`), if the engine has it.

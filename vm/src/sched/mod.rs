@@ -246,22 +246,29 @@ impl Vm {
         }
     }
 
-    /// No process is ready: wait for the next deadline (virtual time: jump to it) and
-    /// time out its waiter. With no deadline nothing can ever run again: a deadlock.
+    /// No process is ready: wait for the next deadline (virtual time: jump to it) or
+    /// for I/O, and wake the waiters. With no deadline and nothing that I/O or a signal
+    /// could wake, nothing can ever run again: a deadlock.
     fn idle(&mut self) -> VmResult<()> {
-        let Some(at) = self.s.sched.timers.next() else {
+        let next = self.s.sched.timers.next();
+        let io_pending = self.s.io.can_wake();
+        if next.is_none() && !io_pending {
             return Err(self.deadlock());
-        };
+        }
         let clock = &mut self.s.sched.clock;
-        if clock.is_virtual() {
-            clock.jump_to(at);
-        } else {
-            let until = clock.instant_at(at);
-            self.waker.sleep_until(until, &self.interrupt);
-            if self.interrupt.load(Ordering::Relaxed) & bits::STOP != 0 {
-                self.interrupt.swap(0, Ordering::Relaxed);
-                return Err(VmError::Interrupted);
+        match next {
+            Some(at) if clock.is_virtual() => clock.jump_to(at),
+            _ => {
+                let until = next.map(|at| clock.instant_at(at));
+                self.waker.sleep_until(until, &self.interrupt);
+                if self.interrupt.load(Ordering::Relaxed) & bits::STOP != 0 {
+                    self.interrupt.swap(0, Ordering::Relaxed);
+                    return Err(VmError::Interrupted);
+                }
             }
+        }
+        if self.interrupt.fetch_and(!bits::IO, Ordering::Relaxed) & bits::IO != 0 {
+            self.deliver_io()?;
         }
         self.fire_due_timers()
     }
@@ -411,6 +418,7 @@ impl Vm {
         sched.ready.clear();
         sched.waits.clear();
         sched.timers.clear();
+        self.s.io.forget_requests();
         self.s.floor = 0;
     }
 

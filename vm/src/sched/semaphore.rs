@@ -129,10 +129,23 @@ impl Vm {
     /// when its priority is higher), else counts an excess signal. The primitive's
     /// answer is already in place (a switch may follow).
     pub(crate) fn semaphore_signal(&mut self, sem: Oop) -> VmResult<()> {
+        if self.semaphore_signal_ready(sem) {
+            self.preempt_if_outranked()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `signal` without a switch: the first waiter only becomes ready (answers true),
+    /// else an excess signal is counted. For callers that must not switch (I/O
+    /// completions, which may be delivered inside a primitive); the next scheduling
+    /// point runs the waiter if it outranks the active process.
+    pub(crate) fn semaphore_signal_ready(&mut self, sem: Oop) -> bool {
         match self.first_waiter(sem) {
             Some(pid) => {
                 self.end_wait(pid);
-                self.wake(pid)
+                self.make_ready(pid);
+                true
             }
             None => {
                 let n = self
@@ -140,7 +153,7 @@ impl Vm {
                     .saturating_add(1)
                     .min(cairn_gc::oop::SMALL_INT_MAX);
                 self.heap.store(sem, SEM_EXCESS, Oop::small_int(n));
-                Ok(())
+                false
             }
         }
     }

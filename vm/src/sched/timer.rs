@@ -113,7 +113,8 @@ impl Timers {
 }
 
 /// What the VM thread sleeps on when no process can run: woken by a stop request
-/// (`InterruptHandle::stop`) or at the deadline it chose.
+/// (`InterruptHandle::stop`), by an I/O thread (`io::runtime::Notifier`) or at the
+/// deadline it chose.
 #[derive(Default, Debug)]
 pub(crate) struct Waker {
     lock: Mutex<()>,
@@ -121,19 +122,26 @@ pub(crate) struct Waker {
 }
 
 impl Waker {
-    /// Sleeps until `until` or until [`Waker::wake`], unless `word` already asks to stop.
-    pub(crate) fn sleep_until(&self, until: Instant, word: &AtomicU32) {
+    /// Sleeps until `until` (`None`: no deadline) or until [`Waker::wake`], unless
+    /// `word` already asks to stop or has I/O to deliver.
+    pub(crate) fn sleep_until(&self, until: Option<Instant>, word: &AtomicU32) {
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             let now = Instant::now();
-            if now >= until || word.load(Ordering::Relaxed) & bits::STOP != 0 {
+            if until.is_some_and(|u| now >= u)
+                || word.load(Ordering::Relaxed) & (bits::STOP | bits::IO) != 0
+            {
                 return;
             }
-            guard = self
-                .cv
-                .wait_timeout(guard, until - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            guard = match until {
+                Some(u) => {
+                    self.cv
+                        .wait_timeout(guard, u - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+                None => self.cv.wait(guard).unwrap_or_else(|e| e.into_inner()),
+            };
         }
     }
 
