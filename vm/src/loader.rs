@@ -587,6 +587,11 @@ impl Vm {
         self.s.specials.true_ = self.alloc_old(ClassIndex(known.true_), Format::Zero, 0, 0)?;
         self.s.specials.false_ = self.alloc_old(ClassIndex(known.false_), Format::Zero, 0, 0)?;
         self.s.specials.system = self.alloc_old(ClassIndex(known.system), Format::Zero, 0, 0)?;
+        for b in 0..=255u8 {
+            let s = self.alloc_old(ClassIndex(known.string), Format::Bytes, 0, 1)?;
+            self.heap.bytes_mut(s)[0] = b;
+            self.s.char_strings.push(s);
+        }
         // Class's own fields are needed before Class is loaded (root metaclass).
         if let Some((src, file)) = self.kernel_source("Class")? {
             let def = crate::syntax::parse_class(&src, &file)

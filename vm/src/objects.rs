@@ -100,6 +100,20 @@ impl Vm {
         Ok(s)
     }
 
+    /// The shared one-character String of byte `b` (`State::char_strings`): never
+    /// allocates, so `charAt:` costs no garbage.
+    #[inline]
+    pub(crate) fn char_string(&self, b: u8) -> Oop {
+        self.s.char_strings[b as usize]
+    }
+
+    /// True for one of the shared one-character Strings (which `become:` refuses).
+    pub(crate) fn is_shared_char_string(&self, o: Oop) -> bool {
+        o.is_ptr()
+            && self.class_of(o).0 == self.s.known.string
+            && matches!(self.heap.bytes(o), [b] if self.char_string(*b) == o)
+    }
+
     /// The bytes of a String or Symbol. Anything else is a VM bug (primitives are
     /// checked first): a debug build stops.
     ///

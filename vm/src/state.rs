@@ -105,6 +105,10 @@ pub struct State {
     pub classes: Vec<Option<ClassInfo>>,
     /// Special objects.
     pub specials: Specials,
+    /// The shared one-character Strings, one per byte value (old space, made at boot):
+    /// `charAt:`, `at:` and `String class>>withCharCode:` answer them instead of a new
+    /// String (Strings are immutable; kernel.md, "One-character Strings").
+    pub char_strings: Vec<Oop>,
     /// Pending unwinds, innermost last.
     pub unwinds: Vec<Unwind>,
     /// The value each pending unwind carries.
@@ -246,6 +250,7 @@ impl State {
         for o in [&mut s.nil, &mut s.true_, &mut s.false_, &mut s.system] {
             visitor(o);
         }
+        self.char_strings.iter_mut().for_each(&mut *visitor);
         self.unwind_values.iter_mut().for_each(&mut *visitor);
         self.scratch.iter_mut().for_each(&mut *visitor);
         self.sched.visit(visitor);

@@ -163,6 +163,7 @@ impl Vm {
                     false_: zero,
                     system: zero,
                 },
+                char_strings: Vec::new(),
                 unwinds: Vec::new(),
                 unwind_values: Vec::new(),
                 scratch: Vec::new(),

@@ -112,6 +112,9 @@ pub enum BecomeRefused {
     Method,
     /// A Symbol: the symbol table maps its text to it.
     Symbol,
+    /// A shared one-character String (`State::char_strings`): every `charAt:` of its
+    /// byte answers it, so a swap would change what every String answers.
+    SharedString,
     /// Afterwards the running frame at this index would find a receiver without the
     /// fields, or a temp vector without the slots, that its code uses.
     RunningFrame(usize),
@@ -157,6 +160,8 @@ impl Vm {
             Err(BecomeRefused::Method)
         } else if self.is_symbol(o) {
             Err(BecomeRefused::Symbol)
+        } else if self.is_shared_char_string(o) {
+            Err(BecomeRefused::SharedString)
         } else if self.class_index_of_class_object(o).is_some() {
             Err(BecomeRefused::Class)
         } else {

@@ -125,10 +125,7 @@ fn substring(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
 fn char_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let r = vm.receiver(argc);
     match index_arg(vm.arg(argc, 0), vm.bytes_of(r).len()) {
-        Ok(i) => {
-            let b = [vm.bytes_of(r)[i]];
-            Ok(Prim::Value(vm.new_string(&b)?))
-        }
+        Ok(i) => Ok(Prim::Value(vm.char_string(vm.bytes_of(r)[i]))),
         Err(f) => Ok(Prim::Fail(f)),
     }
 }
@@ -146,5 +143,5 @@ fn with_char_code(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     if !c.is_small_int() || !(0..=255).contains(&c.as_small_int()) {
         return Ok(Prim::Fail(Fail::Primitive));
     }
-    Ok(Prim::Value(vm.new_string(&[c.as_small_int() as u8])?))
+    Ok(Prim::Value(vm.char_string(c.as_small_int() as u8)))
 }
