@@ -162,16 +162,21 @@ fn main() -> ExitCode {
 /// program argument) it stays.
 fn som_flags(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
     let mut out: Vec<OsString> = Vec::new();
-    let (mut in_options, mut value_next) = (false, false);
-    for a in args {
-        // `run` may follow the global `--jit...=` flags.
-        if a == "run"
-            && !out.is_empty()
-            && out[1..]
-                .iter()
-                .all(|f| f.to_string_lossy().starts_with("--jit"))
-        {
-            in_options = true;
+    let (mut before_command, mut in_options, mut value_next) = (true, false, false);
+    for (i, a) in args.enumerate() {
+        if i == 0 {
+            // The program name.
+        } else if before_command {
+            // Global options come first; `--jit` and `--jit-threshold` may take their
+            // value as the next argument.
+            if value_next {
+                value_next = false;
+            } else if a == "--jit" || a == "--jit-threshold" {
+                value_next = true;
+            } else if !a.to_string_lossy().starts_with('-') {
+                before_command = false;
+                in_options = a == "run";
+            }
         } else if in_options {
             if value_next {
                 value_next = false;

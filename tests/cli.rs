@@ -218,6 +218,34 @@ fn every_malformed_file_reports_its_promised_error() {
 }
 
 #[test]
+fn global_options_with_separate_values_come_before_run_and_its_som_flags() {
+    // `--jit-threshold 2 run -cp DIR` failed: the value 2 hid `run`, so `-cp` reached
+    // clap as `-c p` ("class path entry 'p' is not a directory").
+    let dir = fixture(
+        "global_options",
+        &[("Hi.som", b"Hi = ( run = ( 'hi' println ) )")],
+    );
+    let dir = text(&dir);
+    for global in [
+        vec!["--jit-threshold", "2"],
+        vec!["--jit", "on"],
+        vec!["--jit=always", "--jit-threshold", "2", "--jit-stats"],
+        vec![],
+    ] {
+        let mut args = global.clone();
+        args.extend(["run", "-cp", dir, "Hi", "-cp"]);
+        let outcome = cairn(&args);
+        assert_eq!(
+            outcome.status,
+            Some(0),
+            "{global:?}: {}",
+            outcome.describe()
+        );
+        assert_eq!(outcome.stdout, "hi\n", "{global:?}: {}", outcome.describe());
+    }
+}
+
+#[test]
 fn usage_errors_exit_2_with_a_message() {
     let empty = fixture("empty_class_path", &[]);
     let missing_dir = empty.join("no-such-dir");
