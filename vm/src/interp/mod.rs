@@ -6,8 +6,8 @@
 //! reloads them from the top frame after anything that may change frames or move
 //! objects (`continue 'frames`). Parts: [`frames`] (activation records), [`send`]
 //! (lookup, inline caches, primitive calls), [`operands`] (unchecked bytecode reads),
-//! [`unwind`] (non-local return, exceptions, ensure blocks), [`shape`] (what unchecked field and temp-vector accesses rely on,
-//! and `become:`), [`trace`] (stack traces).
+//! [`unwind`] (non-local return, exceptions, ensure blocks), [`shape`] (what unchecked
+//! field and temp-vector accesses rely on, and `become:`), [`trace`] (stack traces).
 
 pub(crate) mod frame_stack;
 pub(crate) mod frames;

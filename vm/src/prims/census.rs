@@ -11,6 +11,7 @@
 
 use cairn_gc::{ClassIndex, Heap, Oop};
 
+use super::class::receiver_class;
 use super::{Fail, Prim};
 use crate::vm::{Vm, VmResult};
 
@@ -39,10 +40,6 @@ fn subclass_table(vm: &Vm, class: ClassIndex) -> Vec<bool> {
     (0..vm.s.classes.len())
         .map(|i| vm.s.classes[i].is_some() && vm.inherits(ClassIndex(i as u32), class))
         .collect()
-}
-
-fn receiver_class(vm: &Vm, argc: usize) -> Option<ClassIndex> {
-    vm.class_index_of_class_object(vm.receiver(argc))
 }
 
 /// `Class>>allInstances`: the live instances of exactly this class.

@@ -46,7 +46,8 @@ pub(super) const METHOD: Table = &[
 /// Pointer slots of a method object before its literals: index, selector, holder.
 const METHOD_LITERALS: usize = 3;
 
-fn receiver_class(vm: &Vm, argc: usize) -> Option<ClassIndex> {
+/// The class a class-side primitive runs on (its receiver), if it is one.
+pub(super) fn receiver_class(vm: &Vm, argc: usize) -> Option<ClassIndex> {
     vm.class_index_of_class_object(vm.receiver(argc))
 }
 
