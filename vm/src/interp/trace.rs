@@ -15,7 +15,7 @@ impl Vm {
     pub(crate) fn trace_of(&self, frames: &[Frame], head: usize, tail: usize) -> String {
         let mut out = String::new();
         let n = frames.len();
-        for (i, f) in frames.iter().enumerate().rev() {
+        for i in (0..n).rev() {
             let from_top = n - 1 - i;
             if n > head + tail && from_top >= head && i >= tail {
                 if from_top == head {
@@ -23,21 +23,30 @@ impl Vm {
                 }
                 continue;
             }
-            // SAFETY: frames name live MethodInfos.
-            let m = unsafe { &*f.method };
-            let holder = &self.s.class(m.holder).name;
-            let sel = self.symbol_name(m.selector);
-            // The saved pc is past the instruction that was executing.
-            let pc = if i + 1 == n {
-                f.pc as usize
-            } else {
-                (f.pc as usize).saturating_sub(1)
-            };
-            let line = m.line_at(pc);
-            let prefix = if m.is_block { "[] in " } else { "" };
-            out.push_str(&format!("\t{prefix}{holder}>>{sel} ({}:{line})\n", m.file));
+            out.push('\t');
+            out.push_str(&self.frame_description(frames, i));
+            out.push('\n');
         }
         out
+    }
+
+    /// `Class>>selector (file:line)` (or `[] in ...` for a block) of `frames[i]`,
+    /// `frames` innermost last.
+    pub(crate) fn frame_description(&self, frames: &[Frame], i: usize) -> String {
+        let f = &frames[i];
+        // SAFETY: frames name live MethodInfos.
+        let m = unsafe { &*f.method };
+        let holder = &self.s.class(m.holder).name;
+        let sel = self.symbol_name(m.selector);
+        // The saved pc is past the instruction that was executing.
+        let pc = if i + 1 == frames.len() {
+            f.pc as usize
+        } else {
+            (f.pc as usize).saturating_sub(1)
+        };
+        let line = m.line_at(pc);
+        let prefix = if m.is_block { "[] in " } else { "" };
+        format!("{prefix}{holder}>>{sel} ({}:{line})", m.file)
     }
 
     /// Prints the stack trace to stderr.

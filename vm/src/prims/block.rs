@@ -12,6 +12,7 @@ pub(super) const BLOCK: Table = &[
     def("value", Kind::Block, &[], value),
     def("restart", Kind::Block, &[], restart),
     def("numArgs", Kind::Block, &[], num_args),
+    def("receiver", Kind::Block, &[], receiver),
     def(
         "valueWithArguments:",
         Kind::Block,
@@ -66,6 +67,15 @@ fn num_args(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
         Some(n) => Ok(Prim::Value(cairn_gc::Oop::small_int(n as i64))),
         None => Ok(Prim::Fail(Fail::Primitive)),
     }
+}
+
+/// `self` of the method the block was created in (slot 1 of a closure).
+fn receiver(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let block = vm.receiver(argc);
+    if vm.block_arity(block).is_none() {
+        return Ok(Prim::Fail(Fail::Primitive));
+    }
+    Ok(Prim::Value(vm.heap.fetch(block, 1)))
 }
 
 /// Evaluates the block with the elements of an Array as its arguments (any arity).

@@ -95,6 +95,25 @@ pub(super) fn all_classes(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(vm.new_array_from_scratch(base)?))
 }
 
+/// `System>>globalNames`: the Symbols of the bound globals (classes loaded so far and
+/// values stored with `Smalltalk at:put:`), in no particular order.
+pub(super) fn global_names(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
+    let ids: Vec<u32> = (0..vm.s.global_slot.len())
+        .filter(|&id| {
+            let slot = vm.s.global_slot[id];
+            slot != u32::MAX && vm.s.global_bound[slot as usize]
+        })
+        .map(|id| id as u32)
+        .collect();
+    let base = vm.s.scratch.len();
+    for id in ids {
+        // Interning may allocate (and collect): scratch is a root.
+        let sym = vm.symbol(id)?;
+        vm.s.scratch.push(sym);
+    }
+    Ok(Prim::Value(vm.new_array_from_scratch(base)?))
+}
+
 /// `System>>pointersTo: anObject`: the live objects with a pointer slot (a field, an
 /// element, a literal) holding `anObject` (the stack is not an object: a method's
 /// temporaries do not count). An immediate has no identity to search for: the answer

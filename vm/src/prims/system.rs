@@ -7,7 +7,7 @@ use cairn_gc::Oop;
 use super::{def, Fail, Kind, Prim, Table};
 use crate::vm::{Vm, VmError, VmResult};
 
-use Kind::{Any, String as Str, Symbol, System as Sys};
+use Kind::{Any, SmallInt, String as Str, Symbol, System as Sys};
 
 pub(super) const INSTANCE: Table = &[
     def("global:", Sys, &[Any], global),
@@ -21,11 +21,15 @@ pub(super) const INSTANCE: Table = &[
     def("flush", Sys, &[], flush),
     def("allClasses", Sys, &[], super::census::all_classes),
     def("pointersTo:", Sys, &[Any], super::census::pointers_to),
+    def("globalNames", Sys, &[], super::census::global_names),
     def("errorPrint:", Sys, &[Str], error_print),
     def("errorPrintln:", Sys, &[Str], error_println),
     def("printStackTrace", Sys, &[], print_stack_trace),
     def("time", Sys, &[], time),
     def("ticks", Sys, &[], ticks),
+    def("epochMicroseconds", Sys, &[], epoch_microseconds),
+    def("environmentAt:", Sys, &[Str], environment_at),
+    def("senderDescriptionAt:", Sys, &[SmallInt], sender_description_at),
     def("fullGC", Sys, &[], full_gc),
     def("gcStats", Sys, &[], gc_stats),
 ];
@@ -167,6 +171,37 @@ fn ticks(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(Oop::small_int(
         vm.s.sched.clock.now_us() as i64 + 1,
     )))
+}
+
+/// Wall-clock microseconds since the Unix epoch (UTC), on the scheduler's clock.
+fn epoch_microseconds(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
+    Ok(Prim::Value(Oop::small_int(vm.s.sched.clock.epoch_us())))
+}
+
+/// The value of an environment variable as a String, or nil when it is unset or not
+/// UTF-8.
+fn environment_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let name = vm.text_of(vm.arg(argc, 0));
+    match std::env::var(&name) {
+        Ok(value) => Ok(Prim::Value(vm.new_string(value.as_bytes())?)),
+        Err(_) => Ok(Prim::Value(vm.nil())),
+    }
+}
+
+/// `Class>>selector (file:line)` of the frame `depth` below the caller of this
+/// primitive's method (1 is that method's sender), or nil past the bottom of the stack.
+fn sender_description_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let depth = vm.arg(argc, 0).as_small_int();
+    let frames = vm.s.frames.len();
+    // The top frame is the method that sent this primitive; `depth` counts from there.
+    let Some(index) = usize::try_from(depth)
+        .ok()
+        .and_then(|d| frames.checked_sub(1 + d))
+    else {
+        return Ok(Prim::Value(vm.nil()));
+    };
+    let text = vm.frame_description(&vm.s.frames, index);
+    Ok(Prim::Value(vm.new_string(text.as_bytes())?))
 }
 
 fn full_gc(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {

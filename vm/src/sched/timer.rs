@@ -19,6 +19,9 @@ use crate::interrupt::bits;
 /// The scheduler's clock, in microseconds since the VM started.
 pub(crate) struct Clock {
     start: Instant,
+    /// Wall-clock microseconds since the Unix epoch at `start`: the epoch time is this
+    /// plus [`Clock::now_us`], so under virtual time the wall clock moves with it.
+    start_epoch_us: i64,
     /// Virtual time: the clock stands still while a process can run and jumps to the
     /// next deadline when none can.
     virtual_now: Option<u64>,
@@ -27,8 +30,12 @@ pub(crate) struct Clock {
 impl Clock {
     /// A real clock from `start`.
     pub(crate) fn new(start: Instant) -> Clock {
+        let start_epoch_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
         Clock {
             start,
+            start_epoch_us,
             virtual_now: None,
         }
     }
@@ -49,6 +56,12 @@ impl Clock {
             Some(t) => t,
             None => self.start.elapsed().as_micros() as u64,
         }
+    }
+
+    /// Microseconds since the Unix epoch (UTC): the wall-clock time at the start plus
+    /// the time this clock has advanced (so it is virtual under `--virtual-time`).
+    pub(crate) fn epoch_us(&self) -> i64 {
+        self.start_epoch_us + self.now_us() as i64
     }
 
     /// The instant of clock time `us` (real clock).
