@@ -29,7 +29,12 @@ pub(super) const INSTANCE: Table = &[
     def("ticks", Sys, &[], ticks),
     def("epochMicroseconds", Sys, &[], epoch_microseconds),
     def("environmentAt:", Sys, &[Str], environment_at),
-    def("senderDescriptionAt:", Sys, &[SmallInt], sender_description_at),
+    def(
+        "senderDescriptionAt:",
+        Sys,
+        &[SmallInt],
+        sender_description_at,
+    ),
     def("fullGC", Sys, &[], full_gc),
     def("gcStats", Sys, &[], gc_stats),
 ];
