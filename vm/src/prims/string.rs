@@ -26,7 +26,10 @@ pub(super) const INSTANCE: Table = &[
     def("charCodeAt:", Str, &[SmallInt], char_code_at),
 ];
 
-pub(super) const CLASS: Table = &[def("withCharCode:", Any, &[SmallInt], with_char_code)];
+pub(super) const CLASS: Table = &[
+    def("withCharCode:", Any, &[SmallInt], with_char_code),
+    def("fromParts:count:", Any, &[Kind::Array, SmallInt], from_parts),
+];
 
 pub(super) const SYMBOL: Table = &[def("asString", Symbol, &[], as_string)];
 
@@ -37,6 +40,33 @@ fn concatenate(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     }
     let mut bytes = vm.bytes_of(a).to_vec();
     bytes.extend_from_slice(vm.bytes_of(b));
+    Ok(Prim::Value(vm.new_string(&bytes)?))
+}
+
+/// `String class>>fromParts: anArray count: n`: one new String holding the first n
+/// elements of anArray (each a String or Symbol) one after another, in one pass.
+fn from_parts(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let (parts, n) = (vm.arg(argc, 0), vm.arg(argc, 1).as_small_int());
+    let len = vm.heap.indexable_len(parts);
+    let Ok(n) = usize::try_from(n) else {
+        return Ok(Prim::Fail(Fail::Bounds));
+    };
+    if n > len {
+        return Ok(Prim::Fail(Fail::Bounds));
+    }
+    let base = vm.heap.fixed_slot_count(parts);
+    let mut total = 0;
+    for i in 0..n {
+        let part = vm.heap.fetch(parts, base + i);
+        if !vm.is_byte_string(part) {
+            return Ok(Prim::Fail(Fail::Primitive));
+        }
+        total += vm.bytes_of(part).len();
+    }
+    let mut bytes = Vec::with_capacity(total);
+    for i in 0..n {
+        bytes.extend_from_slice(vm.bytes_of(vm.heap.fetch(parts, base + i)));
+    }
     Ok(Prim::Value(vm.new_string(&bytes)?))
 }
 
