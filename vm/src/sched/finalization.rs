@@ -78,3 +78,83 @@ impl Vm {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(vm: &mut Vm, src: &str) -> String {
+        vm.eval(src).expect("runs")
+    }
+
+    /// An old WeakArray and an old Ephemeron that get young referents (so they are
+    /// reached through the remembered set): a scavenge keeps what is referred to from
+    /// elsewhere, clears the rest, counts it, and asks for the finalization signal.
+    #[test]
+    fn a_scavenge_clears_young_referents_of_old_weak_objects() {
+        let mut vm = Vm::new(Vec::new()).expect("boots");
+        eval(
+            &mut vm,
+            "system global: #W put: (WeakArray new: 3). \
+             system global: #E put: (Ephemeron new). \
+             system global: #F put: (Ephemeron new). \
+             system global: #S put: Semaphore new. \
+             system finalizationSemaphore: (system global: #S). 0",
+        );
+        vm.heap.full_collect(&mut vm.s, false);
+        vm.note_collections();
+        vm.interrupt.fetch_and(!bits::FINALIZE, Ordering::Relaxed);
+        eval(
+            &mut vm,
+            "| k |
+             k := Object new.
+             system global: #K put: k.
+             (system global: #W) at: 1 put: k; at: 2 put: Object new; at: 3 put: 7.
+             (system global: #E) key: k value: (Array with: k).
+             (system global: #F) key: Object new value: 'v'.
+             (system global: #F) value: (Array with: (system global: #F) key). 0",
+        );
+        let stats = vm.heap.stats().clone();
+        vm.heap.scavenge(&mut vm.s);
+        vm.note_collections();
+        let after = vm.heap.stats();
+        assert_eq!(after.scavenges, stats.scavenges + 1);
+        assert_eq!(after.full_collections, stats.full_collections);
+        // One weak slot and one ephemeron died.
+        assert_eq!(after.weak_cleared, stats.weak_cleared + 2);
+        assert_ne!(vm.interrupt.load(Ordering::Relaxed) & bits::FINALIZE, 0);
+        let w = "| w | w := system global: #W. \
+                 ((w at: 1) == (system global: #K)) printString, ' ', (w at: 2) printString, ' ', (w at: 3) printString";
+        assert_eq!(eval(&mut vm, w), "'true nil 7'");
+        let e = "| e f | e := system global: #E. f := system global: #F. \
+                 ((e key == (system global: #K)) & (e value first == e key)) printString, ' ', \
+                 f key printString, ' ', f value printString";
+        assert_eq!(eval(&mut vm, e), "'true nil nil'");
+        // The eval's safepoints delivered the request: the Semaphore has a signal.
+        assert_eq!(eval(&mut vm, "(system global: #S) excessSignals"), "1");
+    }
+
+    /// Without a registered Semaphore nothing is requested, but the count is still
+    /// taken, so a Semaphore registered later is not signalled for old deaths.
+    #[test]
+    fn no_request_without_a_semaphore() {
+        let mut vm = Vm::new(Vec::new()).expect("boots");
+        eval(
+            &mut vm,
+            "system global: #W put: (WeakArray with: Object new). 0",
+        );
+        eval(&mut vm, "Smalltalk garbageCollect. 0");
+        assert!(vm.heap.stats().weak_cleared >= 1);
+        assert_eq!(vm.interrupt.load(Ordering::Relaxed) & bits::FINALIZE, 0);
+        assert_eq!(
+            eval(&mut vm, "(system global: #W) first printString"),
+            "'nil'"
+        );
+        eval(
+            &mut vm,
+            "system global: #S put: Semaphore new. \
+             system finalizationSemaphore: (system global: #S). Smalltalk garbageCollect. 0",
+        );
+        assert_eq!(eval(&mut vm, "(system global: #S) excessSignals"), "0");
+    }
+}
