@@ -187,8 +187,8 @@ impl Marker {
     }
 
     /// Sets to nil every slot of ephemerons whose key died, and every weak slot whose
-    /// referent is unmarked.
-    pub(crate) fn clear_dead(&mut self, nil: u64) {
+    /// referent is unmarked. Answers how many references died.
+    pub(crate) fn clear_dead(&mut self, nil: u64) -> usize {
         let (dead_key, weak) = (
             std::mem::take(&mut self.ephemerons),
             std::mem::take(&mut self.weak),
@@ -202,7 +202,7 @@ impl Marker {
                     v
                 }
             })
-        };
+        }
     }
 }
 
@@ -226,7 +226,7 @@ impl Heap {
             unsafe { object::set_header(r.addr(), object::header(r.addr()).clear(REMEMBERED_BIT)) };
         }
         let mut m = Marker::new(std::mem::take(&mut self.mark_stack));
-        {
+        let weak_cleared = {
             let (own, old) = (&mut self.own, &self.old);
             own.visit_strong(roots, &mut |slot: &mut Oop| m.mark(slot.bits()));
             m.settle(old);
@@ -245,8 +245,8 @@ impl Heap {
                 false
             });
             m.settle(old);
-            m.clear_dead(nil.bits());
-        }
+            m.clear_dead(nil.bits())
+        };
         // The VM forgets the weak roots whose objects did not survive (symbols).
         roots.visit_weak_roots(&mut |slot: &mut Oop| !slot.is_ptr() || is_marked(slot.bits()));
         self.external = roots.external_bytes();
@@ -294,6 +294,7 @@ impl Heap {
             remembered_set_size: self.remembered.len(),
             live_bytes: live,
             finalized: self.own.finalized.len() - before_finalized + scavenge.finalized,
+            weak_cleared,
             occupancy: self.occupancy(),
         };
         self.stats.record(stats);

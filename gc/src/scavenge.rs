@@ -51,6 +51,8 @@ struct Scavenger<'a> {
     ephemerons: Vec<usize>,
     /// Old weak objects and ephemerons whose "holds young pointers" is decided at the end.
     recheck: Vec<usize>,
+    /// References cleared by [`Scavenger::clear_dead`].
+    weak_cleared: usize,
     /// The new remembered set.
     remembered: Vec<Oop>,
     copied: usize,
@@ -278,7 +280,7 @@ impl Scavenger<'_> {
         );
         let nil = self.nil;
         // SAFETY: both lists hold live objects found by this scavenge.
-        unsafe {
+        self.weak_cleared = unsafe {
             weak::clear_dead_referents(&dead_key, &weak, nil, |v| {
                 if !self.is_young(v) {
                     v
@@ -352,6 +354,7 @@ impl Heap {
             weak: Vec::new(),
             ephemerons: Vec::new(),
             recheck: Vec::new(),
+            weak_cleared: 0,
             remembered: Vec::with_capacity(remembered.len()),
             copied: 0,
             tenured: 0,
@@ -410,7 +413,8 @@ impl Heap {
             }
             alive
         });
-        let (copied, tenured, to_top) = (sc.copied, sc.tenured, sc.to_top);
+        let (copied, tenured, to_top, weak_cleared) =
+            (sc.copied, sc.tenured, sc.to_top, sc.weak_cleared);
         *remembered = std::mem::take(&mut sc.remembered);
         drop(sc);
 
@@ -440,6 +444,7 @@ impl Heap {
             remembered_set_size: self.remembered.len(),
             live_bytes: 0,
             finalized: resurrected,
+            weak_cleared,
             occupancy: self.occupancy(),
         }
     }

@@ -63,6 +63,10 @@ pub struct CollectionStats {
     pub live_bytes: usize,
     /// Objects moved to the finalization queue.
     pub finalized: usize,
+    /// References that died in this collection: ephemerons whose key died (all their
+    /// slots set to nil) plus weak slots set to nil. A full collection counts its own
+    /// marking only; the scavenge that starts it is recorded on its own.
+    pub weak_cleared: usize,
     /// Spaces after the collection.
     pub occupancy: Occupancy,
 }
@@ -84,6 +88,9 @@ pub struct GcStats {
     pub total_tenured: u64,
     /// Allocation failures reported to the VM.
     pub out_of_memory: u64,
+    /// Sum of [`CollectionStats::weak_cleared`]: a VM compares it with the value it saw
+    /// last to learn that weak references died (and finalization may be due).
+    pub weak_cleared: u64,
     history: VecDeque<CollectionStats>,
 }
 
@@ -113,6 +120,7 @@ impl GcStats {
         self.total_pause += c.pause;
         self.max_pause = self.max_pause.max(c.pause);
         self.total_tenured += c.bytes_tenured as u64;
+        self.weak_cleared += c.weak_cleared as u64;
         if self.history.len() == HISTORY_LEN {
             self.history.pop_front();
         }
@@ -126,7 +134,7 @@ impl fmt::Display for CollectionStats {
         write!(
             f,
             "{:?} pause {:?}: copied {} B, tenured {} B, freed {} B, live {} B, remembered {}, \
-             finalized {}; eden {}/{} B, survivor {}/{} B, old {}/{} B, large {} B in {} objects",
+             finalized {}, weak cleared {}; eden {}/{} B, survivor {}/{} B, old {}/{} B, large {} B in {} objects",
             self.kind,
             self.pause,
             self.bytes_copied,
@@ -135,6 +143,7 @@ impl fmt::Display for CollectionStats {
             self.live_bytes,
             self.remembered_set_size,
             self.finalized,
+            self.weak_cleared,
             o.eden_used,
             o.eden_capacity,
             o.survivor_used,

@@ -6,7 +6,8 @@ use crate::object;
 
 /// Clears the ephemerons in `dead_key` and resolves the weak slots of `weak`.
 /// `resolve(v)` returns the new value of a weak slot holding `v`: `v` itself, the
-/// referent's new address, or `nil`.
+/// referent's new address, or `nil`. Answers how many references died: the ephemerons
+/// cleared plus the weak slots set to nil (for [`crate::CollectionStats::weak_cleared`]).
 ///
 /// # Safety
 /// Every address must be a live object of the heap: ephemerons in `dead_key`, weak
@@ -16,7 +17,8 @@ pub(crate) unsafe fn clear_dead_referents(
     weak: &[usize],
     nil: u64,
     mut resolve: impl FnMut(u64) -> u64,
-) {
+) -> usize {
+    let mut cleared = dead_key.len();
     for &e in dead_key {
         // SAFETY: `e` is a live ephemeron (caller's contract).
         unsafe { object::slots_mut(e, 0..object::body_words(e, object::header(e))) }.fill(nil);
@@ -28,7 +30,10 @@ pub(crate) unsafe fn clear_dead_referents(
             object::slots_mut(w, object::prefix_fixed(w, h)..object::body_words(w, h))
         };
         for v in slots {
-            *v = resolve(*v);
+            let was = *v;
+            *v = resolve(was);
+            cleared += usize::from(*v == nil && was != nil);
         }
     }
+    cleared
 }

@@ -18,6 +18,13 @@ pub enum Shape {
     Indexable,
     /// Indexed bytes (String, Symbol).
     Bytes,
+    /// Named strong slots, then indexed weak slots that the collector sets to nil when
+    /// their referent dies (WeakArray and its subclasses; Format::Weak).
+    Weak,
+    /// Named slots only, the first the key: the others are kept alive only while the key
+    /// is reachable from outside, and all are set to nil when it dies (Ephemeron and its
+    /// subclasses; Format::Ephemeron; the loader requires at least one field).
+    Ephemeron,
     /// Not instantiable with `new` (immediates, blocks, methods, classes, nil/true/false).
     Special,
 }
@@ -54,6 +61,8 @@ impl ClassInfo {
             Shape::Indexable if fixed == 0 => (Format::Indexable, 0, indexable),
             Shape::Indexable => (Format::FixedIndexable, fixed, indexable),
             Shape::Bytes => (Format::Bytes, 0, indexable),
+            Shape::Weak => (Format::Weak, fixed, indexable),
+            Shape::Ephemeron => (Format::Ephemeron, fixed, 0),
             _ if fixed == 0 => (Format::Zero, 0, 0),
             _ => (Format::Fixed, fixed, 0),
         }

@@ -27,6 +27,9 @@ pub(crate) mod bits {
     /// An I/O thread posted completions, readiness events or signals (`vm/src/io/`):
     /// deliver them, signalling the semaphores their processes wait on.
     pub const IO: u32 = 8;
+    /// A collection cleared weak references and a finalization Semaphore is registered
+    /// (`sched/finalization.rs`): signal it.
+    pub const FINALIZE: u32 = 16;
 }
 
 /// A handle that stops the VM's running program at its next safepoint, from any thread.
@@ -81,7 +84,10 @@ impl Vm {
         if requests & bits::IO != 0 {
             self.deliver_io()?;
         }
-        if requests & (bits::TIMERS | bits::SLICE | bits::IO) != 0 {
+        if requests & bits::FINALIZE != 0 {
+            self.signal_finalization();
+        }
+        if requests & (bits::TIMERS | bits::SLICE | bits::IO | bits::FINALIZE) != 0 {
             return self.schedule_at_safepoint(requests);
         }
         Ok(())

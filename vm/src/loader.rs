@@ -237,6 +237,8 @@ impl Vm {
         let (idx, meta) = self.reserve(&name);
         let shape = match name.as_str() {
             "Array" => Shape::Indexable,
+            "WeakArray" => Shape::Weak,
+            "Ephemeron" => Shape::Ephemeron,
             "String" => Shape::Bytes,
             "Object" => Shape::Fixed,
             n if crate::loader::SPECIAL_SHAPES.contains(&n) => Shape::Special,
@@ -258,6 +260,13 @@ impl Vm {
                     f.span.line, f.span.column
                 )));
             }
+        }
+        // An ephemeron's first slot is its key (Format::Ephemeron needs one).
+        if shape == Shape::Ephemeron && fields.is_empty() {
+            return Err(VmError::Compile(format!(
+                "{file}:{}:{}: error: class '{name}' has ephemeron instances and must declare at least one instance variable (the key)",
+                def.name.span.line, def.name.span.column
+            )));
         }
         if name == "Class" {
             self.class_instance_fields = fields.clone();

@@ -21,9 +21,9 @@ impl Vm {
         if let Some(o) = self.heap.try_alloc(class, format, fixed, len) {
             return Ok(o);
         }
-        self.heap
-            .alloc(&mut self.s, class, format, fixed, len)
-            .map_err(|_| VmError::OutOfMemory)
+        let o = self.heap.alloc(&mut self.s, class, format, fixed, len);
+        self.note_collections();
+        o.map_err(|_| VmError::OutOfMemory)
     }
 
     /// Allocates in old space (classes, symbols, literals).
@@ -34,9 +34,9 @@ impl Vm {
         fixed: usize,
         len: usize,
     ) -> VmResult<Oop> {
-        self.heap
-            .alloc_old(&mut self.s, class, format, fixed, len)
-            .map_err(|_| VmError::OutOfMemory)
+        let o = self.heap.alloc_old(&mut self.s, class, format, fixed, len);
+        self.note_collections();
+        o.map_err(|_| VmError::OutOfMemory)
     }
 
     /// nil.
@@ -136,12 +136,12 @@ impl Vm {
         oop.is_ptr() && self.class_of(oop).0 == self.s.known.symbol
     }
 
-    /// True for an Array (or subclass instance with indexed pointer slots).
+    /// True for an Array or a WeakArray (or subclass instance with indexed pointer slots).
     pub(crate) fn is_array(&self, oop: Oop) -> bool {
         oop.is_ptr()
             && matches!(
                 self.heap.format(oop),
-                Format::Indexable | Format::FixedIndexable
+                Format::Indexable | Format::FixedIndexable | Format::Weak
             )
     }
 

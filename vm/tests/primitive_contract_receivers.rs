@@ -12,7 +12,8 @@
 //! `[...] on: Exception do: [...]` and counted as answered or caught. The batch answers
 //! both counts, and the test checks that they add up to the cases it generated, so every
 //! case really ran. A subset runs again under GC stress. Weak and ephemeron objects are
-//! not in the pool: no kernel primitive makes one.
+//! in the pool (a WeakArray holding an object only it refers to, an Ephemeron whose key
+//! only it refers to), so every primitive meets both formats.
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -37,6 +38,8 @@ const VALUES: &[(&str, &str)] = &[
     ("emptyArray", "Array new"),
     ("array", "Probe with: 1 with: 'two' with: #three"),
     ("arrayWithFields", "ProbeArray new: 2"),
+    ("weakArray", "(WeakArray with: 1 with: Object new)"),
+    ("ephemeron", "(Ephemeron key: Object new value: 'v')"),
     ("string", "'abc'"),
     ("emptyString", "''"),
     ("symbol", "#zork:"),

@@ -53,7 +53,10 @@ fn replace_from(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let (a, src) = (vm.receiver(argc), vm.arg(argc, 2));
     let [start, stop, from] = [0, 1, 3].map(|i| vm.arg(argc, i).as_small_int());
     let count = stop - start + 1;
-    let (dst_len, src_len) = (vm.heap.indexable_len(a) as i64, vm.heap.indexable_len(src) as i64);
+    let (dst_len, src_len) = (
+        vm.heap.indexable_len(a) as i64,
+        vm.heap.indexable_len(src) as i64,
+    );
     if count < 0 || start < 1 || from < 1 || stop > dst_len || from - 1 + count > src_len {
         return Ok(Prim::Fail(Fail::Bounds));
     }

@@ -18,6 +18,7 @@ use crate::vm::{Vm, VmResult};
 /// An Array of every live object `keep` accepts: a full collection, then the walk.
 fn live_objects(vm: &mut Vm, keep: impl Fn(&Heap, Oop) -> bool) -> VmResult<Oop> {
     vm.heap.full_collect(&mut vm.s, false);
+    vm.note_collections();
     walked(vm, keep)
 }
 
@@ -125,6 +126,7 @@ pub(super) fn pointers_to(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     }
     // The collection may move the target (out of the nursery): read it again after.
     vm.heap.full_collect(&mut vm.s, false);
+    vm.note_collections();
     let target = vm.arg(argc, 0);
     Ok(Prim::Value(walked(vm, |heap, o| {
         (0..heap.slot_count(o)).any(|i| heap.fetch(o, i) == target)

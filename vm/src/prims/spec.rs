@@ -38,7 +38,8 @@ pub enum Kind {
     String,
     /// A Symbol.
     Symbol,
-    /// An object with indexed pointer slots (Array and its subclasses).
+    /// An object with indexed pointer slots (Array, WeakArray and their subclasses;
+    /// a WeakArray's slots read as nil once the collector cleared them).
     Array,
     /// A class or a metaclass.
     Class,
@@ -160,7 +161,9 @@ impl Vm {
             // the superclass of a class), and its instances are classes.
             Kind::Class => info.is_meta,
             Kind::String => info.shape == Shape::Bytes && descends(known.string),
-            Kind::Array => info.shape == Shape::Indexable && descends(known.array),
+            Kind::Array => {
+                matches!(info.shape, Shape::Indexable | Shape::Weak) && descends(known.array)
+            }
             Kind::Exception => {
                 known.exception != 0
                     && info.shape == Shape::Fixed
@@ -203,7 +206,7 @@ impl Vm {
                 o.is_ptr()
                     && matches!(
                         self.heap.format(o),
-                        Format::Indexable | Format::FixedIndexable
+                        Format::Indexable | Format::FixedIndexable | Format::Weak
                     )
             }
             Kind::Class => self.is_class_like(o),

@@ -28,7 +28,12 @@ pub(super) const INSTANCE: Table = &[
 
 pub(super) const CLASS: Table = &[
     def("withCharCode:", Any, &[SmallInt], with_char_code),
-    def("fromParts:count:", Any, &[Kind::Array, SmallInt], from_parts),
+    def(
+        "fromParts:count:",
+        Any,
+        &[Kind::Array, SmallInt],
+        from_parts,
+    ),
 ];
 
 pub(super) const SYMBOL: Table = &[def("asString", Symbol, &[], as_string)];

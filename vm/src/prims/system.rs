@@ -37,6 +37,12 @@ pub(super) const INSTANCE: Table = &[
     ),
     def("fullGC", Sys, &[], full_gc),
     def("gcStats", Sys, &[], gc_stats),
+    def(
+        "finalizationSemaphore:",
+        Sys,
+        &[Any],
+        finalization_semaphore,
+    ),
 ];
 
 fn global(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
@@ -209,9 +215,18 @@ fn sender_description_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(vm.new_string(text.as_bytes())?))
 }
 
-fn full_gc(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
+/// A full collection. When it cleared weak references, the finalization Semaphore is
+/// signalled before the answer (`sched/finalization.rs`): a finalization process that
+/// outranks the caller runs its actions before `fullGC` returns.
+fn full_gc(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     vm.heap.full_collect(&mut vm.s, false);
-    Ok(Prim::Value(vm.s.specials.true_))
+    vm.note_collections();
+    let t = vm.s.specials.true_;
+    vm.answer(argc, t);
+    if vm.take_finalization_request() {
+        vm.preempt_if_outranked()?;
+    }
+    Ok(Prim::Done)
 }
 
 /// `#(collections gcMilliseconds bytesInUse)`: bytes in use stand for the allocated
@@ -227,4 +242,19 @@ fn gc_stats(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
         vm.heap.store(a, i, Oop::small_int(v));
     }
     Ok(Prim::Value(a))
+}
+
+/// `finalizationSemaphore: aSemaphoreOrNil`: the Semaphore the VM signals after a
+/// collection that cleared weak references (`sched/finalization.rs`); nil unregisters.
+/// Answers the receiver.
+fn finalization_semaphore(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+    let sem = vm.arg(argc, 0);
+    vm.s.sched.finalization.semaphore = if sem == vm.nil() {
+        None
+    } else if vm.is_kind(sem, Kind::Semaphore) {
+        Some(sem)
+    } else {
+        return Ok(Prim::Fail(Fail::Primitive));
+    };
+    Ok(Prim::Value(vm.receiver(argc)))
 }

@@ -13,6 +13,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod control;
+pub(crate) mod finalization;
 pub(crate) mod process;
 pub(crate) mod semaphore;
 pub(crate) mod timer;
@@ -114,6 +115,8 @@ pub(crate) struct Scheduler {
     thread: Option<TimerThread>,
     /// The time slice among equal priorities, in microseconds (0 = none).
     pub(crate) slice_us: u64,
+    /// The Semaphore signalled after collections that cleared weak references.
+    pub(crate) finalization: finalization::Finalization,
 }
 
 impl Scheduler {
@@ -133,6 +136,7 @@ impl Scheduler {
             clock: Clock::new(start),
             thread: None,
             slice_us: 0,
+            finalization: Default::default(),
         }
     }
 
@@ -140,6 +144,7 @@ impl Scheduler {
     pub(crate) fn visit(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
         self.table.iter_mut().for_each(|p| p.visit(visitor));
         self.waits.visit(visitor);
+        self.finalization.visit(visitor);
     }
 
     /// Bytes outside the heap: records, saved stacks, queues, deadlines.
@@ -250,6 +255,10 @@ impl Vm {
     /// for I/O, and wake the waiters. With no deadline and nothing that I/O or a signal
     /// could wake, nothing can ever run again: a deadlock.
     fn idle(&mut self) -> VmResult<()> {
+        if self.take_finalization_request() {
+            // The finalization process may be ready now.
+            return Ok(());
+        }
         let next = self.s.sched.timers.next();
         let io_pending = self.s.io.can_wake();
         if next.is_none() && !io_pending {
