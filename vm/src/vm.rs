@@ -300,6 +300,8 @@ impl Vm {
         } else {
             self.pop()
         };
+        // Its class now: the send below may move the object.
+        let value_class = self.class_of(value);
         self.push(value);
         // Sent, not looked up: the kernel answers printString for every object (through
         // ObjectProtocol when a class does not define it).
@@ -308,7 +310,13 @@ impl Vm {
         if self.is_byte_string(s) {
             Ok(self.text_of(s))
         } else {
-            Err(VmError::Fatal("printString did not answer a String".into()))
+            // The program's doing (a printString override, a rebound WriteStream), not
+            // the VM's: say so in the printed text instead of failing the run.
+            Ok(format!(
+                "instance of {} (its printString answered an instance of {}, not a String)",
+                self.s.class(value_class).name,
+                self.s.class(self.class_of(s)).name
+            ))
         }
     }
 

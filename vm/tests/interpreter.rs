@@ -344,3 +344,20 @@ fn only_identifiers_are_looked_up_as_class_files() {
         "nil"
     );
 }
+
+#[test]
+fn a_printstring_that_answers_no_string_is_reported_in_the_printed_text() {
+    // Found by the `programs` fuzz target: after a program had rebound a global that
+    // printString uses, the next value's printString answered a non-String and the run
+    // ended as a VM fault.
+    let cp = class_path(
+        "printstring",
+        &[("OddPrint", "OddPrint = ( printString = ( ^42 ) )")],
+    );
+    let mut vm = Vm::new(vec![cp]).expect("boots");
+    assert_eq!(
+        vm.eval("OddPrint new").unwrap(),
+        "instance of OddPrint (its printString answered an instance of Integer, not a String)"
+    );
+    assert_eq!(vm.eval("3 + 4").unwrap(), "7", "the VM keeps working");
+}
