@@ -92,6 +92,26 @@ impl Vm {
         Ok(a)
     }
 
+    /// A new Array of `make(item)` for each item, in order. The objects made so far wait
+    /// in `scratch` (a root), since each `make` may allocate and collect.
+    pub(crate) fn new_array_of<T>(
+        &mut self,
+        items: Vec<T>,
+        mut make: impl FnMut(&mut Vm, T) -> VmResult<Oop>,
+    ) -> VmResult<Oop> {
+        let base = self.s.scratch.len();
+        for item in items {
+            match make(self, item) {
+                Ok(o) => self.s.scratch.push(o),
+                Err(e) => {
+                    self.s.scratch.truncate(base);
+                    return Err(e);
+                }
+            }
+        }
+        self.new_array_from_scratch(base)
+    }
+
     /// A new String (bytes of `text`).
     pub(crate) fn new_string(&mut self, text: &[u8]) -> VmResult<Oop> {
         let class = ClassIndex(self.s.known.string);

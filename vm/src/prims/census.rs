@@ -106,13 +106,7 @@ pub(super) fn global_names(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
         })
         .map(|id| id as u32)
         .collect();
-    let base = vm.s.scratch.len();
-    for id in ids {
-        // Interning may allocate (and collect): scratch is a root.
-        let sym = vm.symbol(id)?;
-        vm.s.scratch.push(sym);
-    }
-    Ok(Prim::Value(vm.new_array_from_scratch(base)?))
+    Ok(Prim::Value(vm.new_array_of(ids, |vm, id| vm.symbol(id))?))
 }
 
 /// `System>>pointersTo: anObject`: the live objects with a pointer slot (a field, an

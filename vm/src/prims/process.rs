@@ -163,12 +163,9 @@ fn all_processes(vm: &mut Vm, _argc: usize) -> VmResult<Prim> {
             .pids()
             .filter(|&pid| vm.process_state(pid) != "terminated")
             .collect();
-    let base = vm.s.scratch.len();
-    for pid in pids {
-        let p = vm.process_object(pid)?;
-        vm.s.scratch.push(p);
-    }
-    Ok(Prim::Value(vm.new_array_from_scratch(base)?))
+    Ok(Prim::Value(
+        vm.new_array_of(pids, |vm, pid| vm.process_object(pid))?,
+    ))
 }
 
 /// What an unhandled error does last: the main process (or the process whose run this
