@@ -32,6 +32,7 @@ use crate::plan::Plan;
 mod barrier;
 mod blocks;
 mod fastpath;
+mod floats;
 mod frames;
 mod inline;
 mod prims;
@@ -608,6 +609,7 @@ impl<'a, 'f> Translator<'a, 'f> {
             Instr::Add { site }
             | Instr::Sub { site }
             | Instr::Mul { site }
+            | Instr::IntDiv { site }
             | Instr::BitAnd { site }
             | Instr::Lt { site }
             | Instr::Gt { site }

@@ -1,6 +1,6 @@
 //! Inline fast paths of the special sends, each falling back to the runtime's special
-//! send (docs/design/jit.md §7): SmallInteger `+ - * & < > <= >= = ~=`, Array `at:` and
-//! `at:put:`, and `==`. They answer what the interpreter's fast paths answer; anything
+//! send (docs/design/jit.md §7): SmallInteger `+ - * & < > <= >= = ~=` (and the
+//! immediate-Double ones of `floats`), Array `at:` and `at:put:`, and `==`. They answer what the interpreter's fast paths answer; anything
 //! else goes through `rt_special`, which runs the interpreter's remaining fast paths and
 //! then the send, so both tiers agree by construction.
 
@@ -48,53 +48,75 @@ impl Translator<'_, '_> {
 
     /// `+ - * & < > <= >= = ~=` on two SmallIntegers: the tagged words add, subtract,
     /// mask and compare like the values, and overflow exactly when the 61-bit values do.
+    /// Any other receiver tries the immediate-Double path (`floats`); `//` has only that.
     pub(super) fn small_int_binary(&mut self, instr: Instr, site: u16, next: usize, depth: usize) {
         self.fast_or_special((instr, site, next, depth), 2, |t, ops, slow| {
             let (a, b) = (ops[0], ops[1]);
+            let done = t.b.create_block();
+            t.b.append_block_param(done, super::I64);
+            let (ints, other) = (t.b.create_block(), t.b.create_block());
             let both = t.b.ins().band(a, b);
             let tag = t.b.ins().band_imm_u(both, SMALL_INT_TAG);
-            t.guard(tag, slow);
-            let cond = match instr {
-                Instr::Lt { .. } => Some(IntCC::SignedLessThan),
-                Instr::Gt { .. } => Some(IntCC::SignedGreaterThan),
-                Instr::Le { .. } => Some(IntCC::SignedLessThanOrEqual),
-                Instr::Ge { .. } => Some(IntCC::SignedGreaterThanOrEqual),
-                Instr::Eq { .. } => Some(IntCC::Equal),
-                Instr::Ne { .. } => Some(IntCC::NotEqual),
-                _ => None,
-            };
-            if matches!(instr, Instr::BitAnd { .. }) {
-                // Tagged words: (8x+1) & (8y+1) = 8(x & y) + 1.
-                return t.b.ins().band(a, b);
+            let int_path = !matches!(instr, Instr::IntDiv { .. });
+            if int_path {
+                t.b.ins().brif(tag, ints, &[], other, &[]);
+                t.b.switch_to_block(ints);
+                let r = t.small_int_op(instr, a, b, slow);
+                t.b.ins().jump(done, &[r.into()]);
+            } else {
+                t.b.ins().jump(other, &[]);
             }
-            match cond {
-                Some(cc) => {
-                    let c = t.b.ins().icmp(cc, a, b);
-                    let yes = t.vm_field(t.layout.true_);
-                    let no = t.vm_field(t.layout.false_);
-                    t.b.ins().select(c, yes, no)
-                }
-                None => {
-                    let untagged = t.b.ins().iadd_imm_s(b, -SMALL_INT_TAG);
-                    let (r, overflow) = match instr {
-                        Instr::Add { .. } => t.b.ins().sadd_overflow(a, untagged),
-                        Instr::Sub { .. } => t.b.ins().ssub_overflow(a, untagged),
-                        // x * 8y = 8xy fits in 64 bits exactly when xy fits in 61.
-                        _ => {
-                            let x = t.b.ins().sshr_imm_u(a, 3);
-                            t.b.ins().smul_overflow(x, untagged)
-                        }
-                    };
-                    let fine = t.b.ins().bxor_imm_u(overflow, 1);
-                    t.guard(fine, slow);
-                    if matches!(instr, Instr::Mul { .. }) {
-                        t.b.ins().bor_imm_u(r, SMALL_INT_TAG)
-                    } else {
-                        r
-                    }
-                }
+            t.b.switch_to_block(other);
+            if super::floats::has_float_path(instr) {
+                let r = t.float_binary(instr, a, b, slow);
+                t.b.ins().jump(done, &[r.into()]);
+            } else {
+                t.b.ins().jump(slow, &[]);
             }
+            t.b.switch_to_block(done);
+            t.b.block_params(done)[0]
         });
+    }
+
+    /// The SmallInteger result of `instr` on the tagged words `a` and `b`, both
+    /// SmallIntegers; branches to `slow` on overflow.
+    fn small_int_op(&mut self, instr: Instr, a: Value, b: Value, slow: Block) -> Value {
+        let cond = match instr {
+            Instr::Lt { .. } => Some(IntCC::SignedLessThan),
+            Instr::Gt { .. } => Some(IntCC::SignedGreaterThan),
+            Instr::Le { .. } => Some(IntCC::SignedLessThanOrEqual),
+            Instr::Ge { .. } => Some(IntCC::SignedGreaterThanOrEqual),
+            Instr::Eq { .. } => Some(IntCC::Equal),
+            Instr::Ne { .. } => Some(IntCC::NotEqual),
+            _ => None,
+        };
+        if matches!(instr, Instr::BitAnd { .. }) {
+            // Tagged words: (8x+1) & (8y+1) = 8(x & y) + 1.
+            return self.b.ins().band(a, b);
+        }
+        if let Some(cc) = cond {
+            let c = self.b.ins().icmp(cc, a, b);
+            let yes = self.vm_field(self.layout.true_);
+            let no = self.vm_field(self.layout.false_);
+            return self.b.ins().select(c, yes, no);
+        }
+        let untagged = self.b.ins().iadd_imm_s(b, -SMALL_INT_TAG);
+        let (r, overflow) = match instr {
+            Instr::Add { .. } => self.b.ins().sadd_overflow(a, untagged),
+            Instr::Sub { .. } => self.b.ins().ssub_overflow(a, untagged),
+            // x * 8y = 8xy fits in 64 bits exactly when xy fits in 61.
+            _ => {
+                let x = self.b.ins().sshr_imm_u(a, 3);
+                self.b.ins().smul_overflow(x, untagged)
+            }
+        };
+        let fine = self.b.ins().bxor_imm_u(overflow, 1);
+        self.guard(fine, slow);
+        if matches!(instr, Instr::Mul { .. }) {
+            self.b.ins().bor_imm_u(r, SMALL_INT_TAG)
+        } else {
+            r
+        }
     }
 
     /// `at:`/`at:put:` on an Array (exact class) with a SmallInteger index in

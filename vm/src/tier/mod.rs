@@ -26,6 +26,9 @@ use std::time::Duration;
 use crate::methods::MethodInfo;
 use crate::vm::{Vm, VmError};
 
+/// The immediate-float encoding compiled code decodes and encodes inline (the
+/// collector's `Oop` defines it).
+pub use cairn_gc::oop::{FLOAT_EXPONENT_OFFSET, TAG_FLOAT};
 pub use layout::{BlockOffsets, FrameOffsets, HeaderFacts, TierLayout};
 pub use view::MethodRef;
 

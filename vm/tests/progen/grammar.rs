@@ -54,6 +54,12 @@ const DOUBLES: &[&str] = &[
     "1.7976931348623157e308",
     "4.9e-324",
     "3.14159",
+    // Near the limits of immediate floats (exponents 2^-126 ..= 2^128): one operation
+    // moves a result between immediate and boxed.
+    "3.0e38",
+    "-1.0e-38",
+    "1.5e-38",
+    "-0.0",
 ];
 const STRINGS: &[&str] = &[
     "''",
