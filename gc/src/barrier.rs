@@ -80,6 +80,16 @@ impl Heap {
         }
     }
 
+    /// The addresses of eden's allocation cursor and limit (see [`Heap::alloc_cursor_ptr`]
+    /// and [`Heap::alloc_limit_ptr`]) as integers, for code generators: compiled code
+    /// reads both and writes the cursor between calls into the heap.
+    pub fn alloc_addresses(&self) -> (usize, usize) {
+        (
+            &self.ptrs.cursor as *const usize as usize,
+            &self.ptrs.limit as *const usize as usize,
+        )
+    }
+
     /// Address of eden's allocation cursor (a `usize`), stable for the heap's lifetime.
     /// JIT code may read and write it between calls into the heap.
     pub fn alloc_cursor_ptr(&mut self) -> *mut usize {

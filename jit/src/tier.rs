@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use cairn_vm::tier::view::SiteProfile;
+use cairn_vm::tier::view::{ClosureFacts, SiteProfile};
 use cairn_vm::tier::{Bailout, MethodRef, NativeEntry, Tier, TierLayout, TierStats};
 use cairn_vm::Vm;
 use cranelift_codegen::ir::{types, AbiParam, Signature};
@@ -21,7 +21,7 @@ use cranelift_module::{default_libcall_names, Module};
 
 use crate::host::{host_isa, JitError};
 use crate::plan::Plan;
-use crate::translate::Translator;
+use crate::translate::{Feedback, Translator};
 
 /// The Cranelift baseline tier.
 pub struct CraneliftTier {
@@ -81,7 +81,7 @@ impl CraneliftTier {
     fn build(
         &mut self,
         method: &MethodRef,
-        profiles: &[SiteProfile],
+        feedback: Feedback<'_>,
     ) -> Result<(NativeEntry, usize, usize), Bailout> {
         let plan = Plan::of(method)?;
         let module = self.module.as_mut().ok_or(Bailout::Codegen)?;
@@ -100,7 +100,7 @@ impl CraneliftTier {
             let rt = b.import_signature(runtime_sig);
             let native = b.import_signature(entry_sig);
             inlined =
-                Translator::translate(&mut b, (rt, native), &self.layout, method, &plan, profiles)?;
+                Translator::translate(&mut b, (rt, native), &self.layout, method, &plan, feedback)?;
             b.finalize(module.isa().frontend_config());
         }
         if let Err(e) = module.define_function(id, &mut self.ctx) {
@@ -139,7 +139,14 @@ impl Tier for CraneliftTier {
         let profiles: Vec<SiteProfile> = (0..method.num_sites())
             .map(|i| method.site_profile(vm, i))
             .collect();
-        let result = self.build(&method, &profiles);
+        let closures: Vec<Option<ClosureFacts>> = (0..method.num_blocks())
+            .map(|i| method.closure(vm, i))
+            .collect();
+        let feedback = Feedback {
+            profiles: &profiles,
+            closures: &closures,
+        };
+        let result = self.build(&method, feedback);
         let took = started.elapsed();
         self.stats.compile_time += took;
         self.stats.max_compile = self.stats.max_compile.max(took);

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use cairn_vm::bytecode::Instr;
 use cairn_vm::tier::runtime::RuntimeFn;
-use cairn_vm::tier::view::SiteProfile;
+use cairn_vm::tier::view::{ClosureFacts, SiteProfile};
 use cairn_vm::tier::{status, Bailout, MethodRef, TierLayout};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlagsData, SigRef, Value};
@@ -29,6 +29,7 @@ use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 
 use crate::plan::Plan;
 
+mod alloc;
 mod barrier;
 mod blocks;
 mod fastpath;
@@ -41,6 +42,16 @@ const I64: types::Type = types::I64;
 const I32: types::Type = types::I32;
 /// Tag of a SmallInteger; its tagged 1 is 8 (`(1 << 3) | 1` minus the tag).
 const SMALL_INT_TAG: i64 = 1;
+
+/// What the interpreter observed and knows about the method, read when it compiles.
+#[derive(Clone, Copy)]
+pub struct Feedback<'a> {
+    /// The send sites' profiles, by site index (empty: nothing is inlined).
+    pub profiles: &'a [SiteProfile],
+    /// The nested blocks' closure facts, by `MakeClosure` operand (`None`: allocated by
+    /// the runtime).
+    pub closures: &'a [Option<ClosureFacts>],
+}
 
 /// Per-function translation state.
 pub struct Translator<'a, 'f> {
@@ -65,6 +76,8 @@ pub struct Translator<'a, 'f> {
     literals: usize,
     /// The send sites' profiles, by site index (empty: nothing is inlined).
     profiles: &'a [SiteProfile],
+    /// See `Feedback::closures`.
+    closures: &'a [Option<ClosureFacts>],
     /// Sends emitted as inline guarded cases.
     pub inlined_sites: usize,
 }
@@ -88,7 +101,7 @@ impl<'a, 'f> Translator<'a, 'f> {
         layout: &'a TierLayout,
         method: &MethodRef,
         plan: &Plan,
-        profiles: &'a [SiteProfile],
+        feedback: Feedback<'a>,
     ) -> Result<usize, Bailout> {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -116,7 +129,8 @@ impl<'a, 'f> Translator<'a, 'f> {
             exit,
             blocks,
             literals: method.literals().1 as usize,
-            profiles,
+            profiles: feedback.profiles,
+            closures: feedback.closures,
             inlined_sites: 0,
         };
         t.reload();
@@ -454,6 +468,10 @@ impl<'a, 'f> Translator<'a, 'f> {
                 );
             }
             Instr::MakeClosure { block, copied } => {
+                if let Some(Some(facts)) = self.closures.get(block as usize).copied() {
+                    self.inline_closure(facts, (block, copied as usize), (next, depth));
+                    return Ok(true);
+                }
                 self.call_out(
                     rt.make_closure,
                     [block as u64, copied as u64, 0, next as u64],

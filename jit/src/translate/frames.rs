@@ -137,6 +137,17 @@ impl Translator<'_, '_> {
         self.bump(counter);
     }
 
+    /// The running frame's home serial (its own serial for a method activation), as
+    /// `Vm::make_closure` takes it from the top `Frame` record.
+    pub(super) fn current_home(&mut self) -> Value {
+        let f = self.layout.frames;
+        let ptr = self.vm_load(f.ptr);
+        let len = self.vm_load(f.len);
+        let last = self.b.ins().iadd_imm_s(len, -1);
+        let record = self.frame_record(ptr, last);
+        self.b.ins().load(I64, mem(), record, f.home)
+    }
+
     /// Adds 1 to the u64 counter at `offset` in the VM.
     pub(super) fn bump(&mut self, offset: i32) {
         let n = self.vm_load(offset);

@@ -170,6 +170,14 @@ pub struct TierLayout {
     /// The inline write barrier's facts: the nursery's range (mapped once, for the
     /// heap's lifetime) and the remembered bit (gc/src/barrier.rs).
     pub barrier: cairn_gc::BarrierInfo,
+    /// Addresses of eden's allocation cursor and limit (a `Box` in the heap: stable for
+    /// its lifetime), for inline allocation (§8).
+    pub alloc_cursor: usize,
+    /// See `alloc_cursor`.
+    pub alloc_limit: usize,
+    /// The closure classes by argument count (3 stands for 3 and more), as
+    /// `Vm::make_closure` picks them.
+    pub closure_classes: [u32; 4],
     /// The runtime calls.
     pub runtime: RuntimeTable,
 }
@@ -194,6 +202,9 @@ impl TierLayout {
             header: HeaderFacts::of(),
             small_integer_class: cairn_gc::ClassIndex::SMALL_INTEGER.0,
             barrier: vm.heap.barrier_info(),
+            alloc_cursor: vm.heap.alloc_addresses().0,
+            alloc_limit: vm.heap.alloc_addresses().1,
+            closure_classes: vm.s.known.blocks,
             runtime: RuntimeTable::get(),
         }
     }

@@ -29,6 +29,8 @@ use crate::vm::{Vm, VmError};
 /// The immediate-float encoding compiled code decodes and encodes inline (the
 /// collector's `Oop` defines it).
 pub use cairn_gc::oop::{FLOAT_EXPONENT_OFFSET, TAG_FLOAT};
+/// What compiled code needs to lay out the objects it allocates inline.
+pub use cairn_gc::{ClassIndex, Format, ObjectLayout};
 pub use layout::{BlockOffsets, FrameOffsets, HeaderFacts, TierLayout};
 pub use view::MethodRef;
 

@@ -238,6 +238,17 @@ impl MethodRef {
         self.info().blocks.len()
     }
 
+    /// The method index of nested block `i` (a `MakeClosure` operand) and the class
+    /// of its closures.
+    pub fn closure(&self, vm: &Vm, i: usize) -> Option<ClosureFacts> {
+        let method = *self.info().blocks.get(i)?;
+        let argc = vm.s.methods.get(method as usize)?.num_args;
+        Some(ClosureFacts {
+            method,
+            class: vm.s.known.blocks[argc.min(3)],
+        })
+    }
+
     /// Number of global sites.
     pub fn num_globals(&self) -> usize {
         self.info().globals.len()
@@ -247,4 +258,14 @@ impl MethodRef {
     pub fn location(&self) -> (String, u32) {
         (self.info().file.to_string(), self.info().line)
     }
+}
+
+/// What a `MakeClosure` allocates: the block method's index (slot 0 of the closure) and
+/// the closure's class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClosureFacts {
+    /// Index of the block method in the VM's method table.
+    pub method: u32,
+    /// Class index of the closure (by the block's argument count).
+    pub class: u32,
 }
