@@ -45,6 +45,9 @@ impl Translator<'_, '_> {
                 let tagged = self.b.ins().ishl_imm_u(length, 3);
                 self.b.ins().bor_imm_u(tagged, SMALL_INT_TAG)
             }
+            InlinePrim::New { .. } | InlinePrim::NewArray { .. } => {
+                self.inline_new(prim, ops, slow)
+            }
             InlinePrim::Max | InlinePrim::Min => {
                 let (r, a) = (ops[0], ops[1]);
                 let tag = self.b.ins().band_imm_u(a, 7);

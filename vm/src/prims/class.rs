@@ -59,7 +59,8 @@ fn name(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(vm.symbol_for(&n)?))
 }
 
-fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+/// Compiled code may do it inline (`prims::inline_alloc`).
+pub(super) fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let Some(c) = receiver_class(vm, argc) else {
         return Ok(Prim::Fail(Fail::Primitive));
     };

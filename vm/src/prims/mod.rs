@@ -41,6 +41,40 @@ pub(crate) fn inline_prim(def: &PrimDef) -> Option<crate::tier::view::InlinePrim
         .find(|(f, _)| std::ptr::fn_addr_eq(*f, def.f))
         .map(|&(_, p)| p)
 }
+
+/// Which allocation compiled code does inline when primitive `def` runs on a receiver of
+/// class `receiver_class` (a metaclass: the receiver is its one instance), if any:
+/// `Class>>new` of a class with named slots only (at most `INLINE_NEW_SLOTS`), and
+/// `Array class>>new:` of a class with indexed pointer slots only. The instance's class
+/// index and shape are bound when the method compiles (classes are never redefined in
+/// a running VM; docs/design/jit.md §8 says what a shape migration must discard).
+pub(crate) fn inline_alloc(
+    vm: &Vm,
+    def: &PrimDef,
+    receiver_class: u32,
+) -> Option<crate::tier::view::InlinePrim> {
+    use crate::classes::Shape;
+    use crate::tier::view::InlinePrim as I;
+    let meta = vm.s.classes.get(receiver_class as usize)?.as_ref()?;
+    let instance = meta.instance?;
+    let info = vm.s.class(instance);
+    if std::ptr::fn_addr_eq(def.f, class::new as PrimFn) {
+        let fixed = info.fields.len();
+        (info.shape == Shape::Fixed && fixed <= INLINE_NEW_SLOTS).then_some(I::New {
+            class: instance.0,
+            fixed: fixed as u8,
+        })
+    } else if std::ptr::fn_addr_eq(def.f, array::new as PrimFn) {
+        (info.shape == Shape::Indexable && info.fields.is_empty())
+            .then_some(I::NewArray { class: instance.0 })
+    } else {
+        None
+    }
+}
+
+/// The most named slots an inline `new` fills (one store each).
+const INLINE_NEW_SLOTS: usize = 32;
+
 pub(crate) use spec::{def, Kind, PrimDef};
 
 use cairn_gc::Oop;

@@ -65,14 +65,27 @@ pub enum InlinePrim {
     Max,
     /// `Integer>>min:`, likewise.
     Min,
+    /// `Class>>new` of class `class`, whose instances have `fixed` named slots only.
+    New {
+        /// The instance's class index.
+        class: u32,
+        /// Its named slots.
+        fixed: u8,
+    },
+    /// `Array class>>new:` of class `class`, whose instances have indexed pointer slots
+    /// only.
+    NewArray {
+        /// The instance's class index.
+        class: u32,
+    },
 }
 
 impl InlinePrim {
     /// Its argument count.
     pub fn argc(self) -> usize {
         match self {
-            InlinePrim::ArrayLength | InlinePrim::ByteLength => 0,
-            InlinePrim::Max | InlinePrim::Min => 1,
+            InlinePrim::ArrayLength | InlinePrim::ByteLength | InlinePrim::New { .. } => 0,
+            InlinePrim::Max | InlinePrim::Min | InlinePrim::NewArray { .. } => 1,
         }
     }
 }
@@ -155,9 +168,9 @@ impl MethodRef {
                     Some((MethodKind::Primitive(def), _)) if crate::prims::is_block_value(def) => {
                         Target::BlockValue
                     }
-                    Some((MethodKind::Primitive(def), _)) => {
-                        crate::prims::inline_prim(def).map_or(Target::Other, Target::Prim)
-                    }
+                    Some((MethodKind::Primitive(def), _)) => crate::prims::inline_prim(def)
+                        .or_else(|| crate::prims::inline_alloc(vm, def, class))
+                        .map_or(Target::Other, Target::Prim),
                     _ => Target::Other,
                 };
                 (class, target)
