@@ -273,3 +273,31 @@ fn off_compiles_nothing() {
     assert_eq!(stat(line, "compiled"), 0, "{line}");
     assert_eq!(stat(line, "entries"), 0, "{line}");
 }
+
+/// Recompilation (docs/design/jit.md §6.4): `JitRecompile.som` compiles on its first
+/// loop's back-edge while its second loop's sites are empty; once they fill, the
+/// method compiles again and the running activation continues in the new code, so
+/// most of the second loop's sends no longer take the generic path.
+#[test]
+fn a_method_compiled_before_its_sites_filled_compiles_again() {
+    let (status, stdout, stderr) = run(
+        &root(),
+        "JitRecompile",
+        &[],
+        &[
+            ("CAIRN_JIT", "on"),
+            ("CAIRN_JIT_THRESHOLD", "100"),
+            ("CAIRN_JIT_STATS", "1"),
+        ],
+    );
+    assert_eq!(status, Some(0), "{stdout}{stderr}");
+    assert!(stdout.starts_with("12773998\n"), "{stdout}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("cairn-jit-stats:"))
+        .expect("a stats line");
+    assert!(stat(line, "recompiled") >= 1, "{line}");
+    // 3 000 sends of `bump:` from the second loop; without recompilation every one
+    // would be generic.
+    assert!(stat(line, "slow-sends") < 1500, "{line}");
+}

@@ -462,6 +462,7 @@ impl Vm {
             room: slots + code.code.len() + 8,
             closure_key,
             tier_state: crate::tier::TierState::Cold,
+            tier_watch: crate::tier::TierWatch::default(),
         }));
         self.tier.note_methods(&self.s.methods);
         self.s.note_method_roots(index);

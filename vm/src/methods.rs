@@ -167,6 +167,8 @@ pub struct MethodInfo {
     pub closure_key: u64,
     /// Whether the tier compiled, declined or has not seen this method.
     pub tier_state: crate::tier::TierState,
+    /// Recompilation bookkeeping while compiled (`tier/recompile.rs`).
+    pub tier_watch: crate::tier::TierWatch,
 }
 
 /// A block's `MethodInfo::closure_key`: the closure's slot count (8 bits, below 255:

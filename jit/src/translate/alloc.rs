@@ -5,7 +5,7 @@
 //! barrier, and nothing can collect between the bump and the last of them.
 //!
 //! Used for `Class>>new` and `Array class>>new:` at sites whose cache saw the class
-//! (`prims::inline_alloc` in the VM binds the instance's class and shape), and for
+//! (`prims::inline_by_class` in the VM binds the instance's class and shape), and for
 //! closures (`MakeClosure`): slot 0 the block method's index, 1 the
 //! receiver, 2 the home frame's serial, then the copied values, as `Vm::make_closure`
 //! writes them.

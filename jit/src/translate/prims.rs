@@ -1,10 +1,12 @@
 //! Primitives done inline after the guard chain's class check (docs/design/jit.md,
-//! "Inline primitives"): `length` of an Array or a String read from the header, and
-//! `max:`/`min:` of two SmallIntegers. Each case checks what the primitive's own
+//! "Inline primitives"): `length` of an Array or a String read from the header (and
+//! the prefix word of a large one), `max:`/`min:` of two SmallIntegers, and the
+//! allocations of `alloc.rs`. Each case checks what the primitive's own
 //! checks need (the format, a size field below 255, a SmallInteger argument) and
 //! branches to the generic send otherwise, which runs the primitive itself.
 
 use cairn_vm::tier::view::InlinePrim;
+use cairn_vm::tier::PREFIX_SIZE_MASK;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
 
@@ -20,12 +22,7 @@ impl Translator<'_, '_> {
                 let header = self.b.ins().load(I64, mem(), ops[0], 0);
                 let format = self.b.ins().ushr_imm_s(header, h.format_shift as i64);
                 let format = self.b.ins().band_imm_u(format, h.format_mask as i64);
-                let size = self
-                    .b
-                    .ins()
-                    .ushr_imm_s(header, self.layout.size_shift as i64);
-                let small = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, size, 255);
-                self.guard(small, slow);
+                let size = self.body_words(ops[0], header);
                 let length = if prim == InlinePrim::ArrayLength {
                     // Indexed pointer slots only: the size field is the length.
                     let plain =
@@ -62,5 +59,26 @@ impl Translator<'_, '_> {
                 }
             }
         }
+    }
+
+    /// The body words of heap object `object` whose header word is `header`: the size
+    /// field, or the prefix word's count when the field says 255 (a prefixed object).
+    fn body_words(&mut self, object: Value, header: Value) -> Value {
+        let field = self
+            .b
+            .ins()
+            .ushr_imm_s(header, self.layout.size_shift as i64);
+        let (prefixed, done) = (self.b.create_block(), self.b.create_block());
+        self.b.append_block_param(done, I64);
+        let small = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, field, 255);
+        self.b
+            .ins()
+            .brif(small, done, &[field.into()], prefixed, &[]);
+        self.b.switch_to_block(prefixed);
+        let prefix = self.b.ins().load(I64, mem(), object, -8);
+        let words = self.b.ins().band_imm_u(prefix, PREFIX_SIZE_MASK as i64);
+        self.b.ins().jump(done, &[words.into()]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
     }
 }

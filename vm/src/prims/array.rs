@@ -80,7 +80,7 @@ pub(super) fn length(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     )))
 }
 
-/// Compiled code may do it inline (`prims::inline_alloc`).
+/// Compiled code may do it inline (`prims::inline_by_class`).
 pub(super) fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let n = vm.arg(argc, 0);
     if !n.is_small_int() || n.as_small_int() < 0 {

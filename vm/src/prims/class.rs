@@ -59,7 +59,7 @@ fn name(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(vm.symbol_for(&n)?))
 }
 
-/// Compiled code may do it inline (`prims::inline_alloc`).
+/// Compiled code may do it inline (`prims::inline_by_class`).
 pub(super) fn new(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let Some(c) = receiver_class(vm, argc) else {
         return Ok(Prim::Fail(Fail::Primitive));

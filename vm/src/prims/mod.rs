@@ -42,13 +42,13 @@ pub(crate) fn inline_prim(def: &PrimDef) -> Option<crate::tier::view::InlinePrim
         .map(|&(_, p)| p)
 }
 
-/// Which allocation compiled code does inline when primitive `def` runs on a receiver of
-/// class `receiver_class` (a metaclass: the receiver is its one instance), if any:
-/// `Class>>new` of a class with named slots only (at most `INLINE_NEW_SLOTS`), and
+/// Which primitive compiled code does inline, given the receiver's class, when `def`
+/// runs on a receiver of class `receiver_class`, if any: for a metaclass (the receiver
+/// is its one instance), `Class>>new` of a class with named slots only (at most `INLINE_NEW_SLOTS`), and
 /// `Array class>>new:` of a class with indexed pointer slots only. The instance's class
 /// index and shape are bound when the method compiles (classes are never redefined in
 /// a running VM; docs/design/jit.md §8 says what a shape migration must discard).
-pub(crate) fn inline_alloc(
+pub(crate) fn inline_by_class(
     vm: &Vm,
     def: &PrimDef,
     receiver_class: u32,

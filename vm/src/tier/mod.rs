@@ -17,6 +17,7 @@
 //! `Frame` record), so the collector, the unwinder and the stack trace need nothing new.
 
 pub mod layout;
+mod recompile;
 pub mod runtime;
 pub mod view;
 
@@ -26,12 +27,14 @@ use std::time::Duration;
 use crate::methods::MethodInfo;
 use crate::vm::{Vm, VmError};
 
+/// What compiled code needs to lay out the objects it allocates inline.
+pub use cairn_gc::header::PREFIX_SIZE_MASK;
 /// The immediate-float encoding compiled code decodes and encodes inline (the
 /// collector's `Oop` defines it).
 pub use cairn_gc::oop::{FLOAT_EXPONENT_OFFSET, TAG_FLOAT};
-/// What compiled code needs to lay out the objects it allocates inline.
 pub use cairn_gc::{ClassIndex, Format, ObjectLayout};
 pub use layout::{BlockOffsets, FrameOffsets, HeaderFacts, TierLayout};
+pub use recompile::TierWatch;
 pub use view::MethodRef;
 
 /// Native code for one method or block: `fp` is the frame's receiver slot index,
@@ -224,6 +227,8 @@ pub(crate) struct TierSlot {
     pub(crate) methods_len: usize,
     /// Blocks activated by compiled code without the `value` primitive.
     pub(crate) block_calls: u64,
+    /// Methods compiled again because their caches filled (`recompile.rs`).
+    pub(crate) recompiles: u64,
 }
 
 impl TierSlot {
@@ -261,6 +266,7 @@ impl Default for TierSlot {
             methods_base: 0,
             methods_len: 0,
             block_calls: 0,
+            recompiles: 0,
         }
     }
 }
@@ -278,6 +284,7 @@ impl Vm {
             m.loop_countdown = self.tier_trigger;
             m.entry = None;
             m.tier_state = TierState::Cold;
+            m.tier_watch = TierWatch::default();
         }
     }
 
@@ -299,7 +306,7 @@ impl Vm {
             bailouts.push(format!("panic:{}", self.tier.panics));
         }
         format!(
-            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} inlined-sends={} entries={} direct-calls={} block-calls={} slow-sends={} osr={} {}",
+            "cairn-jit-stats: mode={:?} compiled={} blocks={} bailouts={} compile-us={} max-compile-us={} code-bytes={} inlined-sends={} entries={} direct-calls={} block-calls={} slow-sends={} osr={} recompiled={} {}",
             self.tier.policy.mode,
             st.methods,
             st.blocks,
@@ -313,6 +320,7 @@ impl Vm {
             self.tier.block_calls,
             self.tier.slow_sends,
             self.tier.osr,
+            self.tier.recompiles,
             self.cache_states(),
         )
     }
@@ -362,6 +370,7 @@ impl Vm {
             Ok(Ok(entry)) => {
                 m.entry = Some(entry);
                 m.tier_state = TierState::Compiled;
+                m.tier_watch = TierWatch::compiled(m);
             }
             Ok(Err(_)) => m.tier_state = TierState::Failed,
             Err(_) => {

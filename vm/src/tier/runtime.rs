@@ -183,7 +183,8 @@ extern "C" fn rt_send(vm: *mut Vm, site: u64, pc: u64, sp: u64, is_super: u64) -
         let serial = vm.call_out(pc, sp);
         let method = vm.top_method();
         vm.send_site(method, site as usize, is_super != 0)?;
-        Ok(vm.status_after_send(serial, pc))
+        let status = vm.status_after_send(serial, pc);
+        Ok(vm.watch_slow_send(method, status))
     })
 }
 

@@ -137,8 +137,9 @@ impl MethodRef {
             return SiteProfile::default();
         };
         let known = &vm.s.known;
+        // Integer's index is SmallInteger's (the loader reserves it so): its entries
+        // stay, and compiled code guards them by the tag (heap LargeIntegers by class).
         let immediate = [
-            known.integer,
             known.double,
             known.character,
             ClassIndex::CHARACTER.0,
@@ -169,7 +170,7 @@ impl MethodRef {
                         Target::BlockValue
                     }
                     Some((MethodKind::Primitive(def), _)) => crate::prims::inline_prim(def)
-                        .or_else(|| crate::prims::inline_alloc(vm, def, class))
+                        .or_else(|| crate::prims::inline_by_class(vm, def, class))
                         .map_or(Target::Other, Target::Prim),
                     _ => Target::Other,
                 };
