@@ -308,3 +308,28 @@ fn files_are_mapped_and_loaded() {
     assert!(e.to_string().starts_with("cannot read the image"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Writes the seed inputs of the `image` fuzz target (`vm/fuzz/`) into the directory
+/// named by `CAIRN_IMAGE_SEEDS`: a mode byte (images.md, "The fuzz target") and a valid
+/// image, nil alone and the sample heap. Run it again when the format changes:
+/// `CAIRN_IMAGE_SEEDS=vm/fuzz/seeds/image cargo test -p cairn-gc --test image -- --ignored`.
+#[test]
+#[ignore = "writes the fuzz seeds when CAIRN_IMAGE_SEEDS names a directory"]
+fn write_fuzz_seeds() {
+    let Ok(dir) = std::env::var("CAIRN_IMAGE_SEEDS") else {
+        return;
+    };
+    let dir = std::path::Path::new(&dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let (mut tiny, _) = boot(small_config());
+    let seeds = [
+        ("nil", 0u8, save(&mut tiny, &mut [], b"{}")),
+        ("sample", 1u8, sample_image()),
+    ];
+    for (name, mode, bytes) in seeds {
+        image::load(&bytes, small_config()).expect("a seed is a valid image");
+        let mut input = vec![mode];
+        input.extend_from_slice(&bytes);
+        std::fs::write(dir.join(name), input).unwrap();
+    }
+}
