@@ -218,16 +218,20 @@ fn layout(bytes: &[u8]) -> (usize, ImageHeader) {
     (h.objects_offset as usize, h)
 }
 
+/// Rewrites the word at byte `at` with `edit`, reseals the file and loads it.
+fn refusal_after_edit(bytes: &mut [u8], at: usize, edit: impl Fn(u64) -> u64) -> ImageError {
+    let w = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    bytes[at..at + 8].copy_from_slice(&edit(w).to_le_bytes());
+    image::reseal(bytes);
+    refusal(bytes)
+}
+
 #[test]
 fn a_pointer_into_the_middle_of_an_object_is_refused() {
     let mut bytes = sample_image();
     let (_, h) = layout(&bytes);
     // Root 0 (nil) points to offset 8 of the object section: the body of the first object.
-    let at = h.roots_offset as usize;
-    let first = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
-    bytes[at..at + 8].copy_from_slice(&(first + 8).to_le_bytes());
-    image::reseal(&mut bytes);
-    let e = refusal(&bytes);
+    let e = refusal_after_edit(&mut bytes, h.roots_offset as usize, |w| w + 8);
     assert!(matches!(e, ImageError::Inconsistent(_)), "{e:?}");
     assert!(e.to_string().contains("no object's header"), "{e}");
 }
@@ -237,11 +241,7 @@ fn a_heap_that_fails_the_verifier_is_refused() {
     let mut bytes = sample_image();
     let (objects, _) = layout(&bytes);
     // The first object (nil, no prefix): set its class index past the class table.
-    let mut w = u64::from_le_bytes(bytes[objects..objects + 8].try_into().unwrap());
-    w = (w & !0x3F_FFFF) | 0x3F_FFF0;
-    bytes[objects..objects + 8].copy_from_slice(&w.to_le_bytes());
-    image::reseal(&mut bytes);
-    let e = refusal(&bytes);
+    let e = refusal_after_edit(&mut bytes, objects, |w| (w & !0x3F_FFFF) | 0x3F_FFF0);
     assert!(matches!(e, ImageError::Inconsistent(_)), "{e:?}");
     assert!(e.to_string().contains("heap verifier"), "{e}");
 }
@@ -253,11 +253,7 @@ fn an_object_overrunning_the_file_is_refused() {
     let (objects, h) = layout(&bytes);
     assert_eq!(h.object_bytes, 16, "nil alone");
     // nil claims a body of 200 words.
-    let mut w = u64::from_le_bytes(bytes[objects..objects + 8].try_into().unwrap());
-    w = (w & !(0xFF << 56)) | (200 << 56);
-    bytes[objects..objects + 8].copy_from_slice(&w.to_le_bytes());
-    image::reseal(&mut bytes);
-    let e = refusal(&bytes);
+    let e = refusal_after_edit(&mut bytes, objects, |w| (w & !(0xFF << 56)) | (200 << 56));
     assert!(e.to_string().contains("runs past the end"), "{e}");
 }
 

@@ -11,7 +11,7 @@ mod graph;
 
 use cairn_gc::image::{self, ImageError};
 use cairn_gc::{ClassIndex, Format, Heap, Oop};
-use common::{assert_verified, boot, small_config, MockVm};
+use common::{assert_verified, boot, small_config, valid_shape, MockVm};
 use graph::{assert_same_graph, save};
 use proptest::prelude::*;
 
@@ -41,19 +41,6 @@ struct Graph {
     nodes: Vec<Node>,
     stores: Vec<(usize, usize, Val)>,
     roots: Vec<usize>,
-}
-
-/// A shape `ObjectLayout::new` accepts for `format`, from any `fixed` and `len`.
-fn valid_shape(format: Format, fixed: usize, len: usize) -> (usize, usize) {
-    match format {
-        Format::Zero => (0, 0),
-        Format::Fixed => (fixed, 0),
-        Format::Ephemeron => (fixed.max(1), 0),
-        Format::Indexable | Format::Words64 | Format::Words32 | Format::Words16 | Format::Bytes => {
-            (0, len)
-        }
-        Format::FixedIndexable | Format::Weak | Format::CompiledCode => (fixed, len),
-    }
 }
 
 fn node() -> impl Strategy<Value = Node> {

@@ -37,29 +37,39 @@ pub fn assert_same_graph(a: &Heap, a_roots: &[Oop], b: &Heap, b_roots: &[Oop]) -
             continue;
         }
         pairs.insert(x.bits(), y.bits());
-        assert_eq!(a.class_index(x), b.class_index(y), "{path}: class");
-        assert_eq!(a.format(x), b.format(y), "{path}: format");
-        assert_eq!(a.slot_count(x), b.slot_count(y), "{path}: slots");
-        assert_eq!(
-            a.fixed_slot_count(x),
-            b.fixed_slot_count(y),
-            "{path}: fixed"
-        );
-        assert_eq!(a.indexable_len(x), b.indexable_len(y), "{path}: length");
-        assert_eq!(a.bytes(x), b.bytes(y), "{path}: bytes");
-        assert_eq!(
-            a.peek_identity_hash(x),
-            b.peek_identity_hash(y),
-            "{path}: hash"
-        );
-        assert_eq!(a.is_pinned(x), b.is_pinned(y), "{path}: pinned");
-        assert_eq!(a.is_immutable(x), b.is_immutable(y), "{path}: immutable");
+        assert_eq!(signature(a, x), signature(b, y), "{path}");
         assert!(!b.is_young(y), "{path}: a loaded object is old");
         for i in 0..a.slot_count(x) {
             queue.push((a.fetch(x, i), b.fetch(y, i), format!("{path}.{i}")));
         }
     }
     pairs.len()
+}
+
+/// What must be equal between an object and its copy: class index, format, slot
+/// counts, length, raw bytes, identity hash, pinned and immutable flags.
+type Signature = (
+    cairn_gc::ClassIndex,
+    cairn_gc::Format,
+    [usize; 3],
+    Vec<u8>,
+    u32,
+    [bool; 2],
+);
+
+fn signature(heap: &Heap, o: Oop) -> Signature {
+    (
+        heap.class_index(o),
+        heap.format(o),
+        [
+            heap.slot_count(o),
+            heap.fixed_slot_count(o),
+            heap.indexable_len(o),
+        ],
+        heap.bytes(o).to_vec(),
+        heap.peek_identity_hash(o),
+        [heap.is_pinned(o), heap.is_immutable(o)],
+    )
 }
 
 /// Saves `heap` with no VM roots besides `roots` (so that the saved heap and a heap
