@@ -102,3 +102,53 @@ fn building_twice_gives_the_same_bytes() {
     assert!(manifest.contains("Greeter.som"), "{manifest}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Random byte edits with the checksum recomputed, half of them inside the VM record
+/// (the first object of the image): loading never panics, and a VM that loads runs an
+/// expression without crashing the process (a panic inside is reported as an error).
+#[test]
+fn resealed_corruptions_of_a_vm_image_never_panic() {
+    let mut vm = Vm::new(vec![]).unwrap();
+    let bytes = vm.save_image(b"{}").unwrap();
+    let header = cairn_gc::image::read(&bytes).unwrap().header;
+    let record_at = header.objects_offset as usize;
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut loaded, mut refused) = (0, 0);
+    for trial in 0..300 {
+        let mut bad = bytes.clone();
+        for _ in 0..1 + next() % 3 {
+            let at = if trial % 2 == 0 {
+                record_at + 16 + (next() % 4000) as usize
+            } else {
+                24 + (next() as usize) % (bad.len() - 24)
+            };
+            bad[at] ^= (next() % 255 + 1) as u8;
+        }
+        cairn_gc::image::reseal(&mut bad);
+        let outcome = std::panic::catch_unwind(|| {
+            Vm::load_image(&bad, vec![], DEFAULT_MAX_HEAP).map(|mut vm| {
+                let stop = vm.interrupt_handle();
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_secs(2));
+                    stop.stop();
+                });
+                let _ = vm.eval("(1 to: 5) inject: 0 into: [:a :b | a + b]");
+            })
+        });
+        match outcome {
+            Ok(Ok(())) => loaded += 1,
+            Ok(Err(_)) => refused += 1,
+            Err(_) => panic!("trial {trial}: loading a corrupted image panicked"),
+        }
+    }
+    assert!(
+        refused > 0 && loaded > 0,
+        "{loaded} loaded, {refused} refused"
+    );
+}

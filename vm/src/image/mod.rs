@@ -87,7 +87,38 @@ impl Vm {
         }
         vm.tier.note_methods(&vm.s.methods);
         vm.verify_loaded_methods().map_err(inconsistent)?;
+        vm.check_instance_shapes().map_err(inconsistent)?;
         Ok(vm)
+    }
+
+    /// Every object of a class the record describes has the shape the class gives its
+    /// instances (format and named slots), since compiled field accesses rely on it
+    /// (safety.md, I4). Classes of special shape check their instances themselves.
+    fn check_instance_shapes(&mut self) -> Result<(), String> {
+        let classes = &self.s.classes;
+        let mut bad = None;
+        self.heap.walk(|heap, o| {
+            if bad.is_some() {
+                return;
+            }
+            let ci = heap.class_index(o);
+            let Some(Some(info)) = classes.get(ci.index()) else {
+                return;
+            };
+            if info.shape == crate::classes::Shape::Special {
+                return;
+            }
+            let (format, fixed, _) = info.instance_format(heap.indexable_len(o));
+            if heap.format(o) != format || heap.fixed_slot_count(o) != fixed {
+                bad = Some(format!(
+                    "an instance of {} is {:?} with {} named slots, its class makes {format:?} with {fixed}",
+                    info.name,
+                    heap.format(o),
+                    heap.fixed_slot_count(o)
+                ));
+            }
+        });
+        bad.map_or(Ok(()), Err)
     }
 
     /// Checks every loaded method as the loader checks one before installing it: the
