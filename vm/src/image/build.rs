@@ -31,15 +31,20 @@ struct Source {
     hash: String,
 }
 
-fn sources_of(dir: &Path) -> Result<Vec<Source>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut files: Vec<PathBuf> = entries
+/// The class files (`*.som`) of `dir`, sorted by name: the order a build loads them.
+pub fn class_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "som"))
         .collect();
     files.sort();
-    files
+    Ok(files)
+}
+
+fn sources_of(dir: &Path) -> Result<Vec<Source>, String> {
+    class_files(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
         .into_iter()
         .map(|p| {
             let text = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use cairn_gc::image::{self, ImageError, LoadedImage};
 use cairn_gc::{ClassIndex, Format, HeapConfig, Oop};
 
-pub use build::{build_image, BuildInputs};
+pub use build::{build_image, class_files, BuildInputs};
 use record::{In, Out};
 
 use crate::vm::{Vm, VmError, VmResult};
