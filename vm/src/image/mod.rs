@@ -152,8 +152,8 @@ impl Vm {
     }
 
     /// The installed method `index` as the compiler's output, for the verifier: its
-    /// blocks nested (at most `depth` 64 deep), its literals as placeholders (the
-    /// verifier checks indices, not values).
+    /// blocks nested (at most 64 deep; `check_indices` made them a forest), its
+    /// literals as placeholders (the verifier checks indices, not values).
     fn compiled_code_of(
         &self,
         index: u32,

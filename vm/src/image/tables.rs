@@ -247,6 +247,17 @@ impl Vm {
                 return Err(format!("class {} names a missing entry", c.name));
             }
         }
+        // Blocks form trees below their methods, installed after them: each block is
+        // named once, by a method before it (so nothing nests cyclically or shares).
+        let mut named = vec![false; nm];
+        for (i, m) in s.methods.iter().enumerate() {
+            for &b in m.blocks.iter() {
+                let b = b as usize;
+                if b <= i || b >= nm || std::mem::replace(&mut named[b], true) {
+                    return Err(format!("method {i} names block {b} out of order"));
+                }
+            }
+        }
         for m in &s.methods {
             let ok = class_ok(m.holder)
                 && (m.selector as usize) < symbols
