@@ -178,6 +178,15 @@ impl Vm {
             system: r.oop()?,
         };
         s.char_strings = r.oops()?;
+        let sp = s.specials;
+        if s.char_strings.len() != 256
+            || s.char_strings.iter().any(|o| !o.is_ptr())
+            || [sp.nil, sp.true_, sp.false_, sp.system]
+                .iter()
+                .any(|o| !o.is_ptr())
+        {
+            return Err("the special objects are not all objects".into());
+        }
         for f in known_fields(&mut s.known) {
             *f = r.u32()?;
         }
