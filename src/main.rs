@@ -1,5 +1,6 @@
 //! The `cairn` command: wiring only. `cairn run -cp DIR[:DIR...] Class [args...]` runs a
-//! program SOM-style; `cairn eval 'expression'` prints the value's printString.
+//! program SOM-style; `cairn eval 'expression'` prints the value's printString;
+//! `cairn build --source DIR... -o FILE` writes an image (`docs/design/images.md`).
 //! Exit status: 0 success, 1 unhandled Smalltalk error or `system exit: 1`,
 //! 2 compile or usage error, 3 deadlock (every process waits and nothing can wake one:
 //! a process audit on stderr), 124 stopped by `--time-limit`. `--max-heap SIZE` (or
@@ -50,6 +51,19 @@ enum Command {
         limits: Limits,
         /// The statements.
         expression: String,
+    },
+    /// Build an image: the kernel and every `Name.som` class of the source directories
+    /// (in the order given, files by name). The same sources give the same bytes; the
+    /// manifest's time is $SOURCE_DATE_EPOCH when set.
+    Build {
+        #[command(flatten)]
+        limits: Limits,
+        /// A directory of class files (repeat the flag, or list several).
+        #[arg(long = "source", value_name = "DIR", required = true, num_args = 1..)]
+        sources: Vec<PathBuf>,
+        /// The image file to write (replaced whole, never left half written).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
     },
 }
 
@@ -153,6 +167,13 @@ fn main() -> ExitCode {
         Command::Eval { limits, expression } => limits
             .max_heap_bytes()
             .map_or_else(|s| s, |max| eval(max, &limits, &expression, &jit)),
+        Command::Build {
+            limits,
+            sources,
+            output,
+        } => limits
+            .max_heap_bytes()
+            .map_or_else(|s| s, |max| build(max, sources, &output)),
     };
     ExitCode::from(status.clamp(0, 255) as u8)
 }
@@ -206,6 +227,46 @@ fn som_flags(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
 }
 
 /// A usage error of `cairn run`: printed as `error: ...`, exit status 2.
+/// `cairn build`: the image of the sources, written to a temporary file and renamed
+/// over `output`.
+fn build(max_heap_bytes: usize, sources: Vec<PathBuf>, output: &std::path::Path) -> i32 {
+    let created = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(t) => t,
+            Err(_) => {
+                return usage_error(&format!(
+                    "SOURCE_DATE_EPOCH: '{text}' is not a number of seconds"
+                ))
+            }
+        },
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    let inputs = cairn_vm::image::BuildInputs {
+        sources,
+        created,
+        max_heap_bytes,
+    };
+    let bytes = match cairn_vm::image::build_image(&inputs) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{e}");
+            return e.exit_status().max(1);
+        }
+    };
+    let temp = PathBuf::from(format!("{}.tmp", output.display()));
+    let written = std::fs::write(&temp, &bytes).and_then(|()| std::fs::rename(&temp, output));
+    match written {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            eprintln!("cannot write {}: {e}", output.display());
+            1
+        }
+    }
+}
+
 fn usage_error(message: &str) -> i32 {
     eprintln!("error: {message}");
     2

@@ -5,7 +5,7 @@
 #   1. every program in tests/smalltalk/ (and, reported apart, tests/smalltalk/pending/);
 #   2. SOM's TestSuite, when CAIRN_TEST_SOM_TESTSUITE (or $PEERS/SOM/TestSuite) names it;
 #   3. the fuzz corpora (vm/fuzz/seeds/<target>, vm/fuzz/corpus/<target>) through the
-#      cargo-fuzz targets `programs` and `parse`, built with ASan (-runs=0: each input once).
+#      cargo-fuzz targets `programs`, `parse` and `image`, built with ASan (-runs=0: each input once).
 # A run fails when ASan reports, the process dies of a signal, a Rust panic is reported
 # ("internal error (a VM bug)", "panicked at") or it times out. Exit status, stdout and
 # stderr are otherwise not checked here (tests/smalltalk.rs does that).
@@ -93,7 +93,7 @@ for part in "${parts[@]}"; do
         grep -E "Total number of tests|Number of successful tests" "$out" | sed 's/^/  /'
         ;;
     fuzz)
-        for t in programs parse; do
+        for t in programs parse image; do
             dirs=()
             for d in vm/fuzz/seeds/$t vm/fuzz/corpus/$t; do [ -d "$d" ] && dirs+=("${d#vm/}"); done
             [ ${#dirs[@]} -eq 0 ] && { echo "== fuzz/$t: no corpus, skipped"; continue; }

@@ -64,13 +64,8 @@ pub fn sample_class_source() -> String {
 /// realistic body of code.
 pub fn kernel_sources() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vm/kernel");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    cairn_vm::image::class_files(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "som"))
-        .collect();
-    files.sort();
-    files
         .into_iter()
         .map(|p| {
             let text =

@@ -173,7 +173,7 @@ impl Heap {
     /// Takes `bytes` from old space (a large segment for large objects) without passing
     /// the maximum heap size, borrowing tenure-reserve segments that the nursery does not
     /// need now (eden's limit goes down with them).
-    fn old_alloc_within_limit(&mut self, bytes: usize) -> Option<usize> {
+    pub(crate) fn old_alloc_within_limit(&mut self, bytes: usize) -> Option<usize> {
         if bytes >= self.config.large_object_bytes {
             let mapped = bytes.div_ceil(4096) * 4096;
             while mapped > self.room() {

@@ -22,6 +22,7 @@
 //! | walking | `walk` | [`Heap::walk`], [`Heap::walk_live`], [`Heap::census`] |
 //! | verifier | [`verify`] | [`Heap::verify`] and the list of invariants it checks |
 //! | statistics | `stats` | [`GcStats`], [`CollectionStats`] |
+//! | images | [`image`] | [`Heap::save_image`], [`image::load`]: the heap as an image file's header, roots and relocatable objects |
 //!
 //! Design notes and API changes: `docs/design/gc.md`; measured performance:
 //! `docs/perf/gc.md`.
@@ -57,6 +58,7 @@ mod error;
 pub mod format;
 pub mod header;
 mod heap;
+pub mod image;
 mod mark;
 mod nursery;
 mod object;

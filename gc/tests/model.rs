@@ -23,7 +23,7 @@ mod strategies;
 use std::collections::{HashMap, HashSet};
 
 use cairn_gc::{ClassIndex, Format, Heap, HeapConfig, Oop};
-use common::{assert_verified, boot, small_config, MockVm};
+use common::{assert_verified, boot, small_config, valid_shape, MockVm};
 use proptest::prelude::*;
 use strategies::{op, ops_with};
 
@@ -114,18 +114,6 @@ struct World {
     finalized: Vec<usize>,
     /// Whether an allocation may fail with `OutOfMemory` (heaps near their maximum).
     allow_oom: bool,
-}
-
-fn shape(format: Format, fixed: usize, len: usize) -> (usize, usize) {
-    match format {
-        Format::Zero => (0, 0),
-        Format::Fixed => (fixed, 0),
-        Format::Ephemeron => (fixed.max(1), 0),
-        Format::Indexable | Format::Words64 | Format::Words32 | Format::Words16 | Format::Bytes => {
-            (0, len)
-        }
-        Format::FixedIndexable | Format::Weak | Format::CompiledCode => (fixed, len),
-    }
 }
 
 impl World {
@@ -350,7 +338,7 @@ impl World {
                 root,
                 old,
             } => {
-                let (fixed, len) = shape(format, fixed, len);
+                let (fixed, len) = valid_shape(format, fixed, len);
                 let class = self.classes[class % self.classes.len()];
                 let before = self.counters();
                 let result = if old {

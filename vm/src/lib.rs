@@ -3,12 +3,13 @@
 //! Start with [`Vm`] (boot, run a program, evaluate an expression). The pipeline is
 //! [`syntax`] (parse) → [`compiler`] (heap-free bytecode, [`bytecode`]) → `loader`
 //! (classes and methods into the heap and [`state`]) → `interp` (the dispatch loop,
-//! sends, unwinding) → `prims` (primitives by class).
+//! sends, unwinding) → `prims` (primitives by class). [`image`] saves and loads a whole VM.
 
 pub mod bytecode;
 mod checks;
 mod classes;
 pub mod compiler;
+pub mod image;
 mod interp;
 mod interrupt;
 mod io;

@@ -183,6 +183,43 @@ impl SymbolTable {
         self.free.push(id);
     }
 
+    /// The free ids, in the order they will be reused (last first).
+    pub fn free_ids(&self) -> &[u32] {
+        &self.free
+    }
+
+    /// A table with the given ids (name, Symbol object, pinned; an empty name marks a
+    /// free id) and free list, as an image saved them. `None` when a name appears twice
+    /// or the free list does not name exactly the free ids.
+    pub fn restore(entries: Vec<(Box<str>, Oop, bool)>, free: Vec<u32>) -> Option<SymbolTable> {
+        let mut t = SymbolTable::default();
+        let mut free_seen = 0;
+        for (id, (name, oop, pinned)) in entries.into_iter().enumerate() {
+            if name.is_empty() {
+                free_seen += 1;
+            } else {
+                t.name_bytes += 2 * block_bytes(name.len());
+                if t.ids.insert(name.clone(), id as u32).is_some() {
+                    return None;
+                }
+            }
+            t.names.push(name);
+            t.oops.push(oop);
+            t.pinned.push(pinned);
+        }
+        let listed_free = free
+            .iter()
+            .all(|&id| t.names.get(id as usize).is_some_and(|n| n.is_empty()));
+        let mut distinct = free.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if !listed_free || distinct.len() != free_seen || free.len() != free_seen {
+            return None;
+        }
+        t.free = free;
+        Some(t)
+    }
+
     /// Rust-side bytes the table holds: the vectors and the map at their capacity, and
     /// the name copies.
     pub fn external_bytes(&self) -> usize {

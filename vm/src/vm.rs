@@ -132,9 +132,26 @@ impl Vm {
     /// (`--max-heap`, `CAIRN_MAX_HEAP`; docs/design/gc.md, "The memory budget"): past
     /// it the program gets `OutOfMemory`.
     pub fn with_max_heap(class_path: Vec<PathBuf>, max_heap_bytes: usize) -> VmResult<Vm> {
-        let config = HeapConfig::default().with_max_heap(max_heap_bytes);
+        Vm::with_heap_config(
+            class_path,
+            HeapConfig::default().with_max_heap(max_heap_bytes),
+        )
+    }
+
+    /// A booted VM whose heap is made with `config` (`cairn build` fixes the identity-hash
+    /// seed this way, so that the same sources give the same image).
+    pub fn with_heap_config(class_path: Vec<PathBuf>, config: HeapConfig) -> VmResult<Vm> {
         let heap = Heap::new(config)
             .map_err(|e| VmError::Fatal(format!("cannot create the heap: {e}")))?;
+        let mut vm = Vm::assemble(heap, class_path);
+        vm.bootstrap()?;
+        Ok(vm)
+    }
+
+    /// A VM around `heap` with empty tables, not booted: [`Vm::with_heap_config`] boots
+    /// it, an image load (`vm/src/image/`) fills its tables from the image.
+    pub(crate) fn assemble(heap: Heap, class_path: Vec<PathBuf>) -> Vm {
+        let max_heap_bytes = heap.config().max_heap_bytes;
         let zero = Oop::small_int(0);
         let next_class_index = heap.class_table_len().max(ClassIndex::FIRST_FREE.index()) as u32;
         let limits = StackLimits::new(stack_slots(max_heap_bytes));
@@ -193,8 +210,7 @@ impl Vm {
         };
         vm.s.stack_base = vm.s.stack.as_mut_ptr();
         vm.s.stack_slots = vm.s.stack.len();
-        vm.bootstrap()?;
-        Ok(vm)
+        vm
     }
 
     /// Binds (or rebinds) global `name`; its symbol becomes pinned (global slots are

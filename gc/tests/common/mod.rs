@@ -47,3 +47,17 @@ pub fn assert_verified(heap: &mut Heap, roots: &mut dyn RootSet) {
         panic!("heap verification failed:\n{}", lines.join("\n"));
     }
 }
+
+/// A shape (fixed slots, indexed length) that `ObjectLayout::new` accepts for `format`,
+/// made from any `fixed` and `len` (random operations of the property tests).
+pub fn valid_shape(format: Format, fixed: usize, len: usize) -> (usize, usize) {
+    match format {
+        Format::Zero => (0, 0),
+        Format::Fixed => (fixed, 0),
+        Format::Ephemeron => (fixed.max(1), 0),
+        Format::Indexable | Format::Words64 | Format::Words32 | Format::Words16 | Format::Bytes => {
+            (0, len)
+        }
+        Format::FixedIndexable | Format::Weak | Format::CompiledCode => (fixed, len),
+    }
+}
