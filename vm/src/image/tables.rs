@@ -482,5 +482,6 @@ fn read_method(r: &mut In, trigger: u32) -> Result<MethodInfo, Bad> {
         entry: None,
         closure_key,
         tier_state: crate::tier::TierState::Cold,
+        tier_watch: crate::tier::TierWatch::default(),
     })
 }
