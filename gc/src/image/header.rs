@@ -157,10 +157,10 @@ impl ImageHeader {
     /// length with the sections back to back; a description of the mismatch otherwise.
     pub(crate) fn sections(&self) -> Result<Sections, ImageError> {
         let bad = |what: &str| Err(ImageError::Inconsistent(format!("header: {what}")));
-        let Some(roots_at) = (HEADER_BYTES as u64)
-            .checked_add(self.manifest_bytes)
-            .and_then(padded)
-        else {
+        let Some(manifest_end) = (HEADER_BYTES as u64).checked_add(self.manifest_bytes) else {
+            return bad("manifest length out of range");
+        };
+        let Some(roots_at) = padded(manifest_end) else {
             return bad("manifest length out of range");
         };
         if self.roots_offset != roots_at {
