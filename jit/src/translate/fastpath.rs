@@ -39,6 +39,13 @@ impl Translator<'_, '_> {
         self.mem = depth - n + 1;
     }
 
+    /// true when `c` (a comparison's or a runtime call's result) is non-zero, else false.
+    pub(super) fn boolean(&mut self, c: Value) -> Value {
+        let yes = self.vm_field(self.layout.true_);
+        let no = self.vm_field(self.layout.false_);
+        self.b.ins().select(c, yes, no)
+    }
+
     /// Goes on in a new block when `cond` holds, else to `slow`.
     pub(super) fn guard(&mut self, cond: Value, slow: Block) {
         let ok = self.b.create_block();
@@ -96,9 +103,7 @@ impl Translator<'_, '_> {
         }
         if let Some(cc) = cond {
             let c = self.b.ins().icmp(cc, a, b);
-            let yes = self.vm_field(self.layout.true_);
-            let no = self.vm_field(self.layout.false_);
-            return self.b.ins().select(c, yes, no);
+            return self.boolean(c);
         }
         let untagged = self.b.ins().iadd_imm_s(b, -SMALL_INT_TAG);
         let (r, overflow) = match instr {
@@ -184,9 +189,7 @@ impl Translator<'_, '_> {
         self.b.ins().jump(join, &[r.into()]);
         self.b.switch_to_block(join);
         let r = self.b.block_params(join)[0];
-        let t = self.vm_field(self.layout.true_);
-        let f = self.vm_field(self.layout.false_);
-        let v = self.b.ins().select(r, t, f);
+        let v = self.boolean(r);
         self.push(v);
     }
 }

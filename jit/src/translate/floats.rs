@@ -49,9 +49,7 @@ impl Translator<'_, '_> {
         };
         if let Some(cc) = cc {
             let c = self.b.ins().fcmp(cc, x, y);
-            let yes = self.vm_field(self.layout.true_);
-            let no = self.vm_field(self.layout.false_);
-            return self.b.ins().select(c, yes, no);
+            return self.boolean(c);
         }
         let r = match instr {
             Instr::Add { .. } => self.b.ins().fadd(x, y),
