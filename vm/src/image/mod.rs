@@ -12,6 +12,8 @@
 //! gate, processes, history and signing of issue 13 come later.
 
 mod build;
+mod file;
+mod info;
 mod record;
 mod tables;
 
@@ -20,7 +22,9 @@ use std::path::PathBuf;
 use cairn_gc::image::{self, ImageError, LoadedImage};
 use cairn_gc::{ClassIndex, Format, HeapConfig, Oop};
 
-pub use build::{build_image, class_files, BuildInputs};
+pub use build::{build_image, class_files, manifest_main, BuildInputs};
+pub use file::{history_path, write_image_file, PAUSE_ENV};
+pub use info::{image_info, ClassCount, ImageInfo};
 use record::{In, Out};
 
 use crate::vm::{Vm, VmError, VmResult};
@@ -70,8 +74,21 @@ impl Vm {
         class_path: Vec<PathBuf>,
         max_heap_bytes: usize,
     ) -> Result<Vm, ImageError> {
+        Vm::load_image_with_manifest(bytes, class_path, max_heap_bytes).map(|(vm, _)| vm)
+    }
+
+    /// [`Vm::load_image`], also answering the image's manifest (the build's JSON).
+    pub fn load_image_with_manifest(
+        bytes: &[u8],
+        class_path: Vec<PathBuf>,
+        max_heap_bytes: usize,
+    ) -> Result<(Vm, Vec<u8>), ImageError> {
         let config = HeapConfig::default().with_max_heap(max_heap_bytes);
-        let LoadedImage { heap, roots, .. } = image::load(bytes, config)?;
+        let LoadedImage {
+            heap,
+            roots,
+            manifest,
+        } = image::load(bytes, config)?;
         let Some((&record, oops)) = roots.split_first() else {
             return Err(inconsistent("no record root"));
         };
@@ -88,7 +105,7 @@ impl Vm {
         vm.tier.note_methods(&vm.s.methods);
         vm.verify_loaded_methods().map_err(inconsistent)?;
         vm.check_instance_shapes().map_err(inconsistent)?;
-        Ok(vm)
+        Ok((vm, manifest))
     }
 
     /// Every object of a class the record describes has the shape the class gives its
