@@ -6,54 +6,12 @@
 //! at 120 lengths, a wrong version and word size, an inconsistent heap behind a valid
 //! checksum, a non-image file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod image_common;
+
+use std::path::Path;
 
 use cairn_gc::image::{reseal, ImageHeader, HEADER_BYTES};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cairn-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    dir
-}
-
-fn cairn(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .unwrap()
-}
-
-/// A hello-world image with a boot class and `Hello` as its main class.
-fn built_image(dir: &Path) -> PathBuf {
-    std::fs::write(
-        dir.join("src/Hello.som"),
-        "Hello = (\n  run: args = ( 'hello from the image' println. args do: [:a | a println] )\n)\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("Boot.som"),
-        "Boot = ( run = ( 'boot ran' println ) )\n",
-    )
-    .unwrap();
-    let out = dir.join("app.image");
-    let o = cairn(&[
-        "build".as_ref(),
-        "--source".as_ref(),
-        dir.join("src").as_os_str(),
-        "--boot".as_ref(),
-        dir.join("Boot.som").as_os_str(),
-        "--main".as_ref(),
-        "Hello".as_ref(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "boot ran\n");
-    out
-}
+use image_common::{build_args, built_image, cairn, scratch};
 
 #[test]
 fn a_built_image_runs_its_main_class_with_the_arguments() {
@@ -80,13 +38,7 @@ fn a_built_image_runs_its_main_class_with_the_arguments() {
     );
     // An image without a main class is refused.
     let plain = dir.join("plain.image");
-    let o = cairn(&[
-        "build".as_ref(),
-        "--source".as_ref(),
-        dir.join("src").as_os_str(),
-        "-o".as_ref(),
-        plain.as_os_str(),
-    ]);
+    let o = cairn(&build_args(&dir, &plain, &[]));
     assert!(o.status.success());
     let o = cairn(&["run".as_ref(), plain.as_os_str()]);
     assert_eq!(o.status.code(), Some(2));
