@@ -109,11 +109,11 @@ fn write_synced(path: &Path, bytes: &[u8], steps: &mut Steps) -> io::Result<()> 
     f.sync_all()
 }
 
-/// Moves the history up by one and keeps the current target as `target.1`: renames from
-/// the oldest down, then a hard link (a copy where links fail) of the target under a
+/// Moves the history up by one and keeps the current target as `target.1` (unless `.1`
+/// is already that image): renames from the oldest down, then a hard link (a copy where links fail) of the target under a
 /// temporary name renamed to `.1`, so the target itself never goes missing.
 fn keep_history(target: &Path, keep: usize, steps: &mut Steps) -> io::Result<()> {
-    if keep == 0 || !target.exists() {
+    if keep == 0 || !target.exists() || same_image(target, &history_path(target, 1)) {
         return Ok(());
     }
     for n in (1..keep).rev() {
@@ -132,6 +132,18 @@ fn keep_history(target: &Path, keep: usize, steps: &mut Steps) -> io::Result<()>
     }
     steps.step("rename the previous image into the history");
     fs::rename(&previous, history_path(target, 1))
+}
+
+/// True when both files start with the same image header, checksum included: the same
+/// image (an earlier save kept the target in the history, then stopped before its
+/// rename, so the history already holds it).
+fn same_image(a: &Path, b: &Path) -> bool {
+    let header = |p: &Path| -> Option<Vec<u8>> {
+        let mut h = vec![0; cairn_gc::image::HEADER_BYTES];
+        std::io::Read::read_exact(&mut File::open(p).ok()?, &mut h).ok()?;
+        Some(h)
+    };
+    matches!((header(a), header(b)), (Some(x), Some(y)) if x == y)
 }
 
 impl Steps {
