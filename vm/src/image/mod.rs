@@ -2,14 +2,16 @@
 //! (through `cairn_gc::image`, which owns the file's byte layout) together with the VM
 //! record, the Rust-side tables that live outside the heap (`tables.rs`, encoded by
 //! `record.rs`); [`Vm::load_image`] loads both back into a VM that runs without booting
-//! the kernel again. `build.rs` makes an image from source directories, deterministically.
+//! the kernel again. `build.rs` makes an image from source directories, deterministically;
+//! `file.rs` writes image files atomically with a history; `info.rs` answers what an
+//! image holds (`cairn image info` and `verify`).
 //!
 //! The record is kept in the heap, as a byte object named by the first image root; the
 //! Oops it mentions are the image roots after it, in the order the record names them.
 //! So the heap's checksum covers it and the heap's relocation moves its Oops.
 //!
 //! This slice saves a VM at rest: no frame on the stack, no other process. The save
-//! gate, processes, history and signing of issue 13 come later.
+//! gate, processes and signing of issue 13 come later.
 
 mod build;
 mod file;
