@@ -113,32 +113,44 @@ pub fn run_image(
         );
     };
     prepare(&mut vm);
-    let mut program = vec![main];
+    let status = run_main(&mut vm, main, args);
+    finish(&vm);
+    status
+}
+
+/// Sends `run:` with the arguments (the class name first) or `run` to a new instance of
+/// `class`, as `cairn run` does for a class or an image: the exit status, an error
+/// reported on stderr.
+pub fn run_main(vm: &mut Vm, class: String, args: Vec<String>) -> i32 {
+    let mut program = vec![class];
     program.extend(args);
-    let status = match vm.run_program(&program) {
+    match vm.run_program(&program) {
         Ok(()) => 0,
         Err(e) => {
             vm.report(&e);
             e.exit_status()
         }
-    };
-    finish(&vm);
-    status
+    }
+}
+
+/// The figures of a verified load of `file`, or the refusal printed and `status`.
+fn loaded_info(file: &Path, max_heap_bytes: usize, status: i32) -> Result<ImageInfo, i32> {
+    let bytes = read(file).map_err(|_| status)?;
+    cairn_vm::image::image_info(&bytes, max_heap_bytes).map_err(|e| {
+        refuse(file, e);
+        status
+    })
 }
 
 /// `cairn image info FILE`: the figures of a verified load, top ten classes.
 pub fn info(file: &Path, max_heap_bytes: usize) -> i32 {
-    let bytes = match read(file) {
-        Ok(b) => b,
-        Err(status) => return status,
-    };
-    match cairn_vm::image::image_info(&bytes, max_heap_bytes) {
-        Ok(info) => {
+    loaded_info(file, max_heap_bytes, REFUSED).map_or_else(
+        |status| status,
+        |info| {
             print!("{}", info.report(10));
             0
-        }
-        Err(e) => refuse(file, e),
-    }
+        },
+    )
 }
 
 /// Exit status of `cairn image verify` when the image fails a check.
@@ -149,12 +161,11 @@ const FAILED: i32 = 1;
 /// (`cairn image verify --loaded FILE`), so whatever the load does cannot touch this
 /// process. 0 pass, 1 fail.
 pub fn verify(file: &Path, max_heap_bytes: usize) -> i32 {
-    let bytes = match read(file) {
-        Ok(b) => b,
-        Err(_) => return FAILED,
+    let Ok(bytes) = read(file) else {
+        return FAILED;
     };
     if let Err(e) = cairn_gc::image::read(&bytes) {
-        eprintln!("cairn: {}: {e}", file.display());
+        refuse(file, e);
         return FAILED;
     }
     println!("header and checksum: ok");
@@ -186,21 +197,15 @@ pub fn verify(file: &Path, max_heap_bytes: usize) -> i32 {
 
 /// The child's part of `cairn image verify`: the full load and its figures.
 pub fn verify_loaded(file: &Path, max_heap_bytes: usize) -> i32 {
-    let bytes = match read(file) {
-        Ok(b) => b,
-        Err(_) => return FAILED,
-    };
-    match cairn_vm::image::image_info(&bytes, max_heap_bytes) {
-        Ok(ImageInfo {
-            objects, methods, ..
-        }) => {
-            println!("heap verifier: ok ({objects} objects)");
-            println!("bytecode verifier: ok ({methods} methods and blocks)");
+    loaded_info(file, max_heap_bytes, FAILED).map_or_else(
+        |status| status,
+        |info| {
+            println!("heap verifier: ok ({} objects)", info.objects);
+            println!(
+                "bytecode verifier: ok ({} methods and blocks)",
+                info.methods
+            );
             0
-        }
-        Err(e) => {
-            eprintln!("cairn: {}: {e}", file.display());
-            FAILED
-        }
-    }
+        },
+    )
 }

@@ -388,15 +388,7 @@ fn run(
             }
         }
     }
-    let mut program = vec![name];
-    program.extend(args);
-    let status = match vm.run_program(&program) {
-        Ok(()) => 0,
-        Err(e) => {
-            vm.report(&e);
-            e.exit_status()
-        }
-    };
+    let status = image_cmd::run_main(&mut vm, name, args);
     print_gc_stats(&vm);
     jit.print_stats(&vm);
     status

@@ -110,24 +110,18 @@ fn damaged_and_foreign_files_are_refused_with_their_own_message() {
         );
     }
     // A wrong version and a wrong word size, spelled out.
-    let mut v = good.clone();
-    v[8..12].copy_from_slice(&2u32.to_le_bytes());
-    refused(
-        &dir,
-        "v2.image",
-        &v,
-        &["unsupported image format version 2 (this VM reads version 1)"],
-        "version",
-    );
-    let mut w = good.clone();
-    w[12..16].copy_from_slice(&4u32.to_le_bytes());
-    refused(
-        &dir,
-        "w4.image",
-        &w,
-        &["image word size 4 bytes, this VM has 8-byte words"],
-        "word size",
-    );
+    for (at, value, message) in [
+        (
+            8,
+            2u32,
+            "unsupported image format version 2 (this VM reads version 1)",
+        ),
+        (12, 4, "image word size 4 bytes, this VM has 8-byte words"),
+    ] {
+        let mut bad = good.clone();
+        bad[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        refused(&dir, "field.image", &bad, &[message], message);
+    }
     // An inconsistent heap behind a valid checksum: the first root points nowhere.
     let h = ImageHeader::decode(&good).unwrap();
     let mut i = good.clone();
