@@ -85,9 +85,9 @@ pub fn build(req: BuildRequest) -> i32 {
     }
 }
 
-/// `cairn run IMAGE [args...]`: loads the image (every check of the loader first), then
-/// sends `run:` with the arguments (or `run`) to a new instance of the manifest's main
-/// class. `prepare` arms the limits and the tier, `finish` prints statistics.
+/// `cairn run IMAGE [args...]`: maps and loads the image (every check of the loader
+/// first), then sends `run:` with the arguments (or `run`) to a new instance of the
+/// manifest's main class. `prepare` arms the limits and the tier, `finish` prints statistics.
 pub fn run_image(
     file: &Path,
     class_path: Vec<PathBuf>,
@@ -96,16 +96,10 @@ pub fn run_image(
     prepare: impl FnOnce(&mut Vm),
     finish: impl FnOnce(&Vm),
 ) -> i32 {
-    let bytes = match read(file) {
-        Ok(b) => b,
-        Err(status) => return status,
-    };
-    let (mut vm, manifest) = match Vm::load_image_with_manifest(&bytes, class_path, max_heap_bytes)
-    {
+    let (mut vm, manifest) = match Vm::load_image_file(file, class_path, max_heap_bytes) {
         Ok(loaded) => loaded,
         Err(e) => return refuse(file, e),
     };
-    drop(bytes);
     let Some(main) = cairn_vm::image::manifest_main(&manifest) else {
         return refuse(
             file,

@@ -54,10 +54,10 @@ fn build(dir: &Path, g: u64, pause: Option<u64>) -> Option<String> {
     let killed_at = if line.is_empty() {
         None
     } else {
+        child.kill().unwrap(); // SIGKILL, also before a failed check below
         let step = line
             .strip_prefix("cairn: image save paused at ")
             .unwrap_or_else(|| panic!("unexpected stderr: {line}"));
-        child.kill().unwrap(); // SIGKILL
         Some(step.trim_end().to_string())
     };
     let status = child.wait().unwrap();

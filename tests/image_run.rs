@@ -1,6 +1,7 @@
 //! `cairn run IMAGE` (`docs/design/images.md`, "Running an image"), with the real
 //! binary: a built image runs its main class with the arguments, the boot class ran at
-//! build time only; and every damaged or foreign file is refused before anything runs,
+//! build time only (a failing boot class or an unknown main class fails the build);
+//! and every damaged or foreign file is refused before anything runs,
 //! with exit status 2, nothing on stdout, and one line on stderr naming the file and
 //! what is wrong: bit flips at every header byte and at 200 offsets past it, truncation
 //! at 120 lengths, a wrong version and word size, an inconsistent heap behind a valid
@@ -43,6 +44,26 @@ fn a_built_image_runs_its_main_class_with_the_arguments() {
     let o = cairn(&["run".as_ref(), plain.as_os_str()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("names no main class"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_failing_boot_class_or_an_unknown_main_class_fails_the_build() {
+    let dir = scratch("image-boot-fails");
+    std::fs::write(dir.join("src/Hello.som"), "Hello = ( run = ( ) )\n").unwrap();
+    std::fs::write(dir.join("Boot.som"), "Boot = ( run = ( nil fooBar ) )\n").unwrap();
+    let out = dir.join("app.image");
+    let boot = dir.join("Boot.som");
+    let o = cairn(&build_args(&dir, &out, &["--boot", boot.to_str().unwrap()]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("fooBar"), "{stderr}");
+    assert!(!out.exists());
+    let o = cairn(&build_args(&dir, &out, &["--main", "NoSuchClass"]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("main class NoSuchClass"), "{stderr}");
+    assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -86,11 +86,30 @@ impl Vm {
         max_heap_bytes: usize,
     ) -> Result<(Vm, Vec<u8>), ImageError> {
         let config = HeapConfig::default().with_max_heap(max_heap_bytes);
+        Vm::from_loaded(image::load(bytes, config)?, class_path)
+    }
+
+    /// [`Vm::load_image_with_manifest`] of the file at `path`, mapped read-only
+    /// (`cairn_gc::image::load_file`) rather than read.
+    pub fn load_image_file(
+        path: &std::path::Path,
+        class_path: Vec<PathBuf>,
+        max_heap_bytes: usize,
+    ) -> Result<(Vm, Vec<u8>), ImageError> {
+        let config = HeapConfig::default().with_max_heap(max_heap_bytes);
+        Vm::from_loaded(image::load_file(path, config)?, class_path)
+    }
+
+    /// A VM around a loaded heap: the VM record read back and checked.
+    fn from_loaded(
+        loaded: LoadedImage,
+        class_path: Vec<PathBuf>,
+    ) -> Result<(Vm, Vec<u8>), ImageError> {
         let LoadedImage {
             heap,
             roots,
             manifest,
-        } = image::load(bytes, config)?;
+        } = loaded;
         let Some((&record, oops)) = roots.split_first() else {
             return Err(inconsistent("no record root"));
         };
