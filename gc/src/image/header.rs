@@ -157,7 +157,9 @@ impl ImageHeader {
     /// length with the sections back to back; a description of the mismatch otherwise.
     pub(crate) fn sections(&self) -> Result<Sections, ImageError> {
         let bad = |what: &str| Err(ImageError::Inconsistent(format!("header: {what}")));
-        let manifest_end = HEADER_BYTES as u64 + self.manifest_bytes;
+        let Some(manifest_end) = (HEADER_BYTES as u64).checked_add(self.manifest_bytes) else {
+            return bad("manifest length out of range");
+        };
         let Some(roots_at) = padded(manifest_end) else {
             return bad("manifest length out of range");
         };
