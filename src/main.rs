@@ -1,11 +1,15 @@
 //! The `cairn` command: wiring only. `cairn run -cp DIR[:DIR...] Class [args...]` runs a
 //! program SOM-style; `cairn eval 'expression'` prints the value's printString;
-//! `cairn build --source DIR... -o FILE` writes an image (`docs/design/images.md`).
+//! `cairn build --source DIR... [--boot FILE.som] [--main CLASS] [--keep N] -o FILE`
+//! writes an image, `cairn run FILE.image [args...]` runs one, `cairn image info|verify
+//! FILE` inspects one (`docs/design/images.md`; the logic is in `image_cmd.rs`).
 //! Exit status: 0 success, 1 unhandled Smalltalk error or `system exit: 1`,
 //! 2 compile or usage error, 3 deadlock (every process waits and nothing can wake one:
 //! a process audit on stderr), 124 stopped by `--time-limit`. `--max-heap SIZE` (or
 //! `CAIRN_MAX_HEAP`) bounds the memory of Smalltalk objects and the tables that grow
 //! with them.
+
+mod image_cmd;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -27,7 +31,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a program: instantiate ClassName and send it `run:` (with the arguments) or `run`.
+    /// Run a program: instantiate ClassName and send it `run:` (with the arguments) or
+    /// `run`. Given an image (a `.image` file, or a file starting with the image magic),
+    /// load it instead of booting and run its main class.
     Run {
         #[command(flatten)]
         limits: Limits,
@@ -61,9 +67,43 @@ enum Command {
         /// A directory of class files (repeat the flag, or list several).
         #[arg(long = "source", value_name = "DIR", required = true, num_args = 1..)]
         sources: Vec<PathBuf>,
+        /// A class file loaded after the sources and run (`run`) once before the save.
+        #[arg(long = "boot", value_name = "FILE.som")]
+        boot: Option<PathBuf>,
+        /// The class `cairn run FILE` instantiates and sends `run:` (or `run`).
+        #[arg(long = "main", value_name = "CLASS")]
+        main: Option<String>,
+        /// Keep the N previous images as FILE.1 (latest) ... FILE.N.
+        #[arg(long = "keep", value_name = "N", default_value_t = 0)]
+        keep: usize,
         /// The image file to write (replaced whole, never left half written).
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
+    },
+    /// Inspect an image file.
+    Image {
+        #[command(subcommand)]
+        action: ImageAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImageAction {
+    /// Print the manifest, the sizes, the object and class counts and the top classes.
+    Info {
+        #[command(flatten)]
+        limits: Limits,
+        file: PathBuf,
+    },
+    /// Check the checksum, then load the image in a child process (heap verifier,
+    /// bytecode verifier over every method). Exit status 0 pass, 1 fail.
+    Verify {
+        #[command(flatten)]
+        limits: Limits,
+        /// Internal: this process is the child that loads the image.
+        #[arg(long, hide = true)]
+        loaded: bool,
+        file: PathBuf,
     },
 }
 
@@ -170,10 +210,45 @@ fn main() -> ExitCode {
         Command::Build {
             limits,
             sources,
+            boot,
+            main,
+            keep,
             output,
+        } => limits.max_heap_bytes().map_or_else(
+            |s| s,
+            |max_heap_bytes| {
+                image_cmd::build(image_cmd::BuildRequest {
+                    sources,
+                    boot,
+                    main,
+                    output,
+                    keep,
+                    max_heap_bytes,
+                })
+            },
+        ),
+        Command::Image {
+            action: ImageAction::Info { limits, file },
         } => limits
             .max_heap_bytes()
-            .map_or_else(|s| s, |max| build(max, sources, &output)),
+            .map_or_else(|s| s, |max| image_cmd::info(&file, max)),
+        Command::Image {
+            action:
+                ImageAction::Verify {
+                    limits,
+                    loaded,
+                    file,
+                },
+        } => limits.max_heap_bytes().map_or_else(
+            |s| s,
+            |max| {
+                if loaded {
+                    image_cmd::verify_loaded(&file, max)
+                } else {
+                    image_cmd::verify(&file, max)
+                }
+            },
+        ),
     };
     ExitCode::from(status.clamp(0, 255) as u8)
 }
@@ -226,47 +301,7 @@ fn som_flags(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
     out
 }
 
-/// A usage error of `cairn run`: printed as `error: ...`, exit status 2.
-/// `cairn build`: the image of the sources, written to a temporary file and renamed
-/// over `output`.
-fn build(max_heap_bytes: usize, sources: Vec<PathBuf>, output: &std::path::Path) -> i32 {
-    let created = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) => match text.trim().parse::<u64>() {
-            Ok(t) => t,
-            Err(_) => {
-                return usage_error(&format!(
-                    "SOURCE_DATE_EPOCH: '{text}' is not a number of seconds"
-                ))
-            }
-        },
-        Err(_) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    };
-    let inputs = cairn_vm::image::BuildInputs {
-        sources,
-        created,
-        max_heap_bytes,
-    };
-    let bytes = match cairn_vm::image::build_image(&inputs) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("{e}");
-            return e.exit_status().max(1);
-        }
-    };
-    let temp = PathBuf::from(format!("{}.tmp", output.display()));
-    let written = std::fs::write(&temp, &bytes).and_then(|()| std::fs::rename(&temp, output));
-    match written {
-        Ok(()) => 0,
-        Err(e) => {
-            let _ = std::fs::remove_file(&temp);
-            eprintln!("cannot write {}: {e}", output.display());
-            1
-        }
-    }
-}
-
+/// A usage error: printed as `error: ...`, exit status 2.
 fn usage_error(message: &str) -> i32 {
     eprintln!("error: {message}");
     2
@@ -291,6 +326,23 @@ fn run(
             "class path entry '{}' is not a directory",
             missing.display()
         ));
+    }
+    if image_cmd::is_image_path(&class) {
+        return image_cmd::run_image(
+            std::path::Path::new(&class),
+            dirs,
+            args,
+            max_heap,
+            |vm| {
+                jit.install(vm);
+                limits.arm(vm);
+                vm.install_signal_handlers();
+            },
+            |vm| {
+                print_gc_stats(vm);
+                jit.print_stats(vm);
+            },
+        );
     }
     // `Harness.som` or `dir/Harness.som`: the file's directory joins the class path.
     let path = PathBuf::from(&class);
@@ -336,15 +388,7 @@ fn run(
             }
         }
     }
-    let mut program = vec![name];
-    program.extend(args);
-    let status = match vm.run_program(&program) {
-        Ok(()) => 0,
-        Err(e) => {
-            vm.report(&e);
-            e.exit_status()
-        }
-    };
+    let status = image_cmd::run_main(&mut vm, name, args);
     print_gc_stats(&vm);
     jit.print_stats(&vm);
     status

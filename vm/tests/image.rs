@@ -81,6 +81,8 @@ fn sources() -> (PathBuf, BuildInputs) {
         sources: vec![dir.clone()],
         created: 1_700_000_000,
         max_heap_bytes: DEFAULT_MAX_HEAP,
+        boot: None,
+        main: None,
     };
     (dir, inputs)
 }

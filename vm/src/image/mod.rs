@@ -2,16 +2,20 @@
 //! (through `cairn_gc::image`, which owns the file's byte layout) together with the VM
 //! record, the Rust-side tables that live outside the heap (`tables.rs`, encoded by
 //! `record.rs`); [`Vm::load_image`] loads both back into a VM that runs without booting
-//! the kernel again. `build.rs` makes an image from source directories, deterministically.
+//! the kernel again. `build.rs` makes an image from source directories, deterministically;
+//! `file.rs` writes image files atomically with a history; `info.rs` answers what an
+//! image holds (`cairn image info` and `verify`).
 //!
 //! The record is kept in the heap, as a byte object named by the first image root; the
 //! Oops it mentions are the image roots after it, in the order the record names them.
 //! So the heap's checksum covers it and the heap's relocation moves its Oops.
 //!
 //! This slice saves a VM at rest: no frame on the stack, no other process. The save
-//! gate, processes, history and signing of issue 13 come later.
+//! gate, processes and signing of issue 13 come later.
 
 mod build;
+mod file;
+mod info;
 mod record;
 mod tables;
 
@@ -20,7 +24,9 @@ use std::path::PathBuf;
 use cairn_gc::image::{self, ImageError, LoadedImage};
 use cairn_gc::{ClassIndex, Format, HeapConfig, Oop};
 
-pub use build::{build_image, class_files, BuildInputs};
+pub use build::{build_image, class_files, manifest_main, BuildInputs};
+pub use file::{history_path, write_image_file, PAUSE_ENV};
+pub use info::{image_info, ClassCount, ImageInfo};
 use record::{In, Out};
 
 use crate::vm::{Vm, VmError, VmResult};
@@ -70,8 +76,40 @@ impl Vm {
         class_path: Vec<PathBuf>,
         max_heap_bytes: usize,
     ) -> Result<Vm, ImageError> {
+        Vm::load_image_with_manifest(bytes, class_path, max_heap_bytes).map(|(vm, _)| vm)
+    }
+
+    /// [`Vm::load_image`], also answering the image's manifest (the build's JSON).
+    pub fn load_image_with_manifest(
+        bytes: &[u8],
+        class_path: Vec<PathBuf>,
+        max_heap_bytes: usize,
+    ) -> Result<(Vm, Vec<u8>), ImageError> {
         let config = HeapConfig::default().with_max_heap(max_heap_bytes);
-        let LoadedImage { heap, roots, .. } = image::load(bytes, config)?;
+        Vm::from_loaded(image::load(bytes, config)?, class_path)
+    }
+
+    /// [`Vm::load_image_with_manifest`] of the file at `path`, mapped read-only
+    /// (`cairn_gc::image::load_file`) rather than read.
+    pub fn load_image_file(
+        path: &std::path::Path,
+        class_path: Vec<PathBuf>,
+        max_heap_bytes: usize,
+    ) -> Result<(Vm, Vec<u8>), ImageError> {
+        let config = HeapConfig::default().with_max_heap(max_heap_bytes);
+        Vm::from_loaded(image::load_file(path, config)?, class_path)
+    }
+
+    /// A VM around a loaded heap: the VM record read back and checked.
+    fn from_loaded(
+        loaded: LoadedImage,
+        class_path: Vec<PathBuf>,
+    ) -> Result<(Vm, Vec<u8>), ImageError> {
+        let LoadedImage {
+            heap,
+            roots,
+            manifest,
+        } = loaded;
         let Some((&record, oops)) = roots.split_first() else {
             return Err(inconsistent("no record root"));
         };
@@ -88,7 +126,7 @@ impl Vm {
         vm.tier.note_methods(&vm.s.methods);
         vm.verify_loaded_methods().map_err(inconsistent)?;
         vm.check_instance_shapes().map_err(inconsistent)?;
-        Ok(vm)
+        Ok((vm, manifest))
     }
 
     /// Every object of a class the record describes has the shape the class gives its
