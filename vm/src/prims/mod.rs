@@ -30,9 +30,10 @@ pub(crate) use block::is_block_value;
 /// (`tier::view::InlinePrim`).
 pub(crate) fn inline_prim(def: &PrimDef) -> Option<crate::tier::view::InlinePrim> {
     use crate::tier::view::InlinePrim as I;
-    let inline: [(PrimFn, I); 4] = [
+    let inline: [(PrimFn, I); 5] = [
         (array::length, I::ArrayLength),
         (string::length, I::ByteLength),
+        (string::char_at, I::CharAt),
         (number::max, I::Max),
         (number::min, I::Min),
     ];

@@ -157,7 +157,8 @@ fn substring(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     Ok(Prim::Value(vm.new_string(&bytes)?))
 }
 
-fn char_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
+/// Compiled code does it inline (`InlinePrim::CharAt`).
+pub(super) fn char_at(vm: &mut Vm, argc: usize) -> VmResult<Prim> {
     let r = vm.receiver(argc);
     match index_arg(vm.arg(argc, 0), vm.bytes_of(r).len()) {
         Ok(i) => Ok(Prim::Value(vm.char_string(vm.bytes_of(r)[i]))),

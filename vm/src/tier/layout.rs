@@ -60,6 +60,9 @@ pub struct BlockOffsets {
     pub methods_base: i32,
     /// See `methods_base`.
     pub methods_len: i32,
+    /// Offset in `Vm` of the address of the 256 shared one-character Strings
+    /// (`charAt:`'s answers), by byte.
+    pub char_strings: i32,
     /// Offset in `Vm` of `State::swaps` (u64: 0 until the first `become:`).
     pub swaps: i32,
     /// Offset in `Vm` of the block-call counter (u64).
@@ -115,6 +118,7 @@ impl BlockOffsets {
         BlockOffsets {
             methods_base: offset_of!(Vm, tier.methods_base) as i32,
             methods_len: offset_of!(Vm, tier.methods_len) as i32,
+            char_strings: offset_of!(Vm, tier.char_strings) as i32,
             swaps: offset_of!(Vm, s.swaps) as i32,
             block_calls: offset_of!(Vm, tier.block_calls) as i32,
             closure_key: offset_of!(MethodInfo, closure_key) as i32,

@@ -225,6 +225,10 @@ pub(crate) struct TierSlot {
     pub(crate) methods_base: usize,
     /// See `methods_base`.
     pub(crate) methods_len: usize,
+    /// The buffer of `State::char_strings` (256 Oops, which the collector updates in
+    /// place), set by [`Vm::install_tier`]: the table is filled at boot or by an image
+    /// load, both before a tier is installed, and never replaced after.
+    pub(crate) char_strings: usize,
     /// Blocks activated by compiled code without the `value` primitive.
     pub(crate) block_calls: u64,
     /// Methods compiled again because their caches filled (`recompile.rs`).
@@ -265,6 +269,7 @@ impl Default for TierSlot {
             native_limit: usize::MAX,
             methods_base: 0,
             methods_len: 0,
+            char_strings: 0,
             block_calls: 0,
             recompiles: 0,
         }
@@ -277,6 +282,8 @@ impl Vm {
         self.tier.tier = Some(tier);
         self.tier.policy = policy;
         self.tier_trigger = policy.trigger();
+        debug_assert_eq!(self.s.char_strings.len(), 256);
+        self.tier.char_strings = self.s.char_strings.as_ptr() as usize;
         // Counters start now (the boot ran methods already); code of a tier this one
         // replaces dies with it: forget its entries.
         for m in &mut self.s.methods {

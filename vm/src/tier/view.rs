@@ -61,6 +61,9 @@ pub enum InlinePrim {
     ArrayLength,
     /// `String>>length`: the bytes of a byte-format object.
     ByteLength,
+    /// `String>>charAt:` (and Symbol's): the shared one-character String of the byte
+    /// at a SmallInteger index in range.
+    CharAt,
     /// `Integer>>max:` with a SmallInteger receiver and argument.
     Max,
     /// `Integer>>min:`, likewise.
@@ -85,7 +88,10 @@ impl InlinePrim {
     pub fn argc(self) -> usize {
         match self {
             InlinePrim::ArrayLength | InlinePrim::ByteLength | InlinePrim::New { .. } => 0,
-            InlinePrim::Max | InlinePrim::Min | InlinePrim::NewArray { .. } => 1,
+            InlinePrim::Max
+            | InlinePrim::Min
+            | InlinePrim::CharAt
+            | InlinePrim::NewArray { .. } => 1,
         }
     }
 }
