@@ -134,8 +134,8 @@ fn damaged_and_foreign_files_are_refused_with_their_own_message() {
     for (at, value, message) in [
         (
             8,
-            2u32,
-            "unsupported image format version 2 (this VM reads version 1)",
+            3u32,
+            "unsupported image format version 3 (this VM reads version 1, 2 when signed)",
         ),
         (12, 4, "image word size 4 bytes, this VM has 8-byte words"),
     ] {
