@@ -96,8 +96,8 @@ fn a_signed_image_runs_with_its_key_and_is_refused_otherwise() {
         "the image is signed by another key",
     );
 
-    // Bit flips in a copy: in the signature (the trailer's last 64 bytes) and in the
-    // manifest (the checksum catches it first; the signature covers the checksum).
+    // Bit flips in a copy: in the signature (the trailer's last 64 bytes), the signer's
+    // key, the trailer's magic, the header and the manifest (the checksum catches it first; the signature covers the checksum).
     let good = std::fs::read(&image).unwrap();
     let len = good.len();
     let manifest_at = HEADER_BYTES + 10;
@@ -108,6 +108,15 @@ fn a_signed_image_runs_with_its_key_and_is_refused_otherwise() {
             len - SIGNATURE_TRAILER_BYTES + 8,
             "image signature mismatch",
         ),
+        (
+            len - SIGNATURE_TRAILER_BYTES + 30,
+            "image signature mismatch",
+        ),
+        (
+            len - SIGNATURE_TRAILER_BYTES,
+            "inconsistent image: the signature trailer does not start with its magic",
+        ),
+        (90, "image checksum mismatch"),
         (manifest_at, "image checksum mismatch"),
     ] {
         let mut bad = good.clone();

@@ -333,4 +333,48 @@ mod tests {
         assert_ne!(checksum(&file), sum);
         assert!(!reseal(&mut [0u8; 100]));
     }
+
+    #[test]
+    fn a_signed_file_is_the_image_and_exactly_the_trailer() {
+        let mut h = sample();
+        h.signed = true;
+        let mut file = h.encode().to_vec();
+        assert_eq!(u32_at(&file, 8), SIGNED_FORMAT_VERSION);
+        file.resize(h.file_bytes as usize, 0);
+        file.extend_from_slice(&SIGNATURE_MAGIC);
+        file.resize(h.file_bytes as usize + SIGNATURE_TRAILER_BYTES, 9);
+        assert_eq!(ImageHeader::decode(&file).unwrap(), h);
+        // The trailer is not hashed.
+        assert!(reseal(&mut file));
+        let sum = checksum(&file[..h.file_bytes as usize]);
+        assert_eq!(file[CHECKSUM_AT..HEADER_BYTES], sum);
+        let last = file.len() - 1;
+        file[last] ^= 1;
+        assert!(reseal(&mut file));
+        assert_eq!(file[CHECKSUM_AT..HEADER_BYTES], sum);
+        // Short, long, without the magic, or a file length below a header: refused.
+        assert!(matches!(
+            ImageHeader::decode(&file[..last]),
+            Err(ImageError::Truncated { .. })
+        ));
+        let mut long = file.clone();
+        long.push(0);
+        assert!(matches!(
+            ImageHeader::decode(&long),
+            Err(ImageError::Inconsistent(_))
+        ));
+        let mut bad = file.clone();
+        bad[h.file_bytes as usize] ^= 1;
+        assert!(matches!(
+            ImageHeader::decode(&bad),
+            Err(ImageError::Inconsistent(_))
+        ));
+        h.file_bytes = 100;
+        let mut tiny = h.encode().to_vec();
+        tiny.resize(100 + SIGNATURE_TRAILER_BYTES, 0);
+        assert!(matches!(
+            ImageHeader::decode(&tiny),
+            Err(ImageError::Inconsistent(_))
+        ));
+    }
 }

@@ -178,6 +178,10 @@ pub fn check_signature(
     let public: [u8; 32] = public.try_into().map_err(|_| SignError::BadSignature)?;
     let signer = VerifyingKey::from_bytes(&public).map_err(|_| SignError::BadSignature)?;
     let signature = Signature::from_slice(signature).map_err(|_| SignError::BadSignature)?;
+    // The signature first: a changed key or signature is a mismatch, whatever is trusted.
+    signer
+        .verify_strict(file.signed_part, &signature)
+        .map_err(|_| SignError::BadSignature)?;
     if let Some(t) = trusted {
         if t != &signer {
             return Err(SignError::OtherKey {
@@ -186,8 +190,5 @@ pub fn check_signature(
             });
         }
     }
-    signer
-        .verify_strict(file.signed_part, &signature)
-        .map_err(|_| SignError::BadSignature)?;
     Ok(Some(signer))
 }
