@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use cairn_gc::image::{ImageHeader, HEADER_BYTES, SIGNATURE_TRAILER_BYTES};
-use image_common::{build_args, built_image, cairn, scratch};
+use image_common::{build_args, built_image, cairn, refusal_text, scratch};
 
 /// `cairn image keygen -o DIR/NAME`: the secret and the public key file.
 fn keygen(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
@@ -57,22 +57,42 @@ fn run_trusted(image: &Path, public: &Path) -> Output {
 
 /// Status 2, nothing run, one line `cairn: IMAGE: ` + `expected`...
 fn assert_refused(o: &Output, image: &Path, expected: &str) {
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{stderr}");
-    assert!(o.stdout.is_empty(), "something ran: {stderr}");
-    let prefix = format!("cairn: {}: {expected}", image.display());
+    let text = refusal_text(o, image, expected);
     assert!(
-        stderr.starts_with(&prefix) && stderr.lines().count() == 1,
-        "expected {prefix:?}, got {stderr}"
+        text.starts_with(expected),
+        "expected {expected:?}, got {text}"
     );
+}
+
+/// A scratch directory with two key pairs and the hello-world image signed by the first.
+struct Signed {
+    dir: PathBuf,
+    public: PathBuf,
+    other: PathBuf,
+    image: PathBuf,
+}
+
+fn signed(name: &str) -> Signed {
+    let dir = scratch(name);
+    let (key, public) = keygen(&dir, "app.key");
+    let (_, other) = keygen(&dir, "other.key");
+    let image = signed_image(&dir, &key);
+    Signed {
+        dir,
+        public,
+        other,
+        image,
+    }
 }
 
 #[test]
 fn a_signed_image_runs_with_its_key_and_is_refused_otherwise() {
-    let dir = scratch("image-sign");
-    let (key, public) = keygen(&dir, "app.key");
-    let (_, other) = keygen(&dir, "other.key");
-    let image = signed_image(&dir, &key);
+    let Signed {
+        dir,
+        public,
+        other,
+        image,
+    } = signed("image-sign");
     let unsigned = dir.join("app.image");
 
     let o = run_trusted(&image, &public);
@@ -149,10 +169,12 @@ fn a_signed_image_runs_with_its_key_and_is_refused_otherwise() {
 
 #[test]
 fn info_and_verify_report_the_signature() {
-    let dir = scratch("image-sign-info");
-    let (key, public) = keygen(&dir, "k");
-    let (_, other) = keygen(&dir, "o");
-    let image = signed_image(&dir, &key);
+    let Signed {
+        dir,
+        public,
+        other,
+        image,
+    } = signed("image-sign-info");
     let public_hex = std::fs::read_to_string(&public).unwrap();
     let o = cairn(&["image".as_ref(), "info".as_ref(), image.as_os_str()]);
     let out = String::from_utf8_lossy(&o.stdout);
