@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use cairn_gc::image::{ImageError, MAGIC};
-use cairn_vm::image::{BuildInputs, ImageInfo};
+use cairn_vm::image::{self as image, BuildInputs, ImageInfo};
 use cairn_vm::Vm;
 
 /// Exit status of a refused image or a usage error.
@@ -44,6 +44,7 @@ pub struct BuildRequest {
     pub main: Option<String>,
     pub output: PathBuf,
     pub keep: usize,
+    pub sign_key: Option<PathBuf>,
     pub max_heap_bytes: usize,
 }
 
@@ -69,11 +70,31 @@ pub fn build(req: BuildRequest) -> i32 {
         boot: req.boot,
         main: req.main,
     };
+    let key = match req
+        .sign_key
+        .as_deref()
+        .map(image::read_signing_key)
+        .transpose()
+    {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("cairn: {e}");
+            return REFUSED;
+        }
+    };
     let bytes = match cairn_vm::image::build_image(&inputs) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("{e}");
             return e.exit_status().max(1);
+        }
+    };
+    let bytes = match key.map(|k| image::sign_image(&bytes, &k)).transpose() {
+        Ok(Some(signed)) => signed,
+        Ok(None) => bytes,
+        Err(e) => {
+            eprintln!("cairn: cannot sign the image: {e}");
+            return 1;
         }
     };
     match cairn_vm::image::write_image_file(&req.output, &bytes, req.keep) {
@@ -90,12 +111,16 @@ pub fn build(req: BuildRequest) -> i32 {
 /// manifest's main class. `prepare` arms the limits and the tier, `finish` prints statistics.
 pub fn run_image(
     file: &Path,
+    trusted_key: Option<&Path>,
     class_path: Vec<PathBuf>,
     args: Vec<String>,
     max_heap_bytes: usize,
     prepare: impl FnOnce(&mut Vm),
     finish: impl FnOnce(&Vm),
 ) -> i32 {
+    if let Err(status) = check_signature(file, trusted_key, REFUSED) {
+        return status;
+    }
     let (mut vm, manifest) = match Vm::load_image_file(file, class_path, max_heap_bytes) {
         Ok(loaded) => loaded,
         Err(e) => return refuse(file, e),
@@ -150,11 +175,68 @@ pub fn info(file: &Path, max_heap_bytes: usize) -> i32 {
 /// Exit status of `cairn image verify` when the image fails a check.
 const FAILED: i32 = 1;
 
+/// The version field of the file's header, when it has one (a refusal comes later).
+fn header_version(path: &Path) -> Option<u32> {
+    let mut head = [0u8; 12];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .ok()?;
+    (head[..8] == MAGIC).then(|| u32::from_le_bytes([head[8], head[9], head[10], head[11]]))
+}
+
+/// Before a load: a signed image's signature must verify, and with `trusted` (a public
+/// key file) the image must be signed by that key. An unsigned image without `trusted`
+/// is left to the loader (read once, mapped). The signer's key, or the refusal printed
+/// and `status`.
+fn check_signature(
+    file: &Path,
+    trusted: Option<&Path>,
+    status: i32,
+) -> Result<Option<String>, i32> {
+    let trusted = match trusted.map(image::read_verifying_key).transpose() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cairn: {e}");
+            return Err(status);
+        }
+    };
+    if trusted.is_none() && header_version(file) != Some(cairn_gc::image::SIGNED_FORMAT_VERSION) {
+        return Ok(None);
+    }
+    let bytes = read(file).map_err(|_| status)?;
+    match image::check_signature(&bytes, trusted.as_ref()) {
+        Ok(signer) => Ok(signer.map(|k| image::hex(k.as_bytes()))),
+        Err(e) => {
+            refuse(file, e);
+            Err(status)
+        }
+    }
+}
+
+/// `cairn image keygen -o FILE`: a new key pair, FILE and FILE.pub.
+pub fn keygen(file: &Path) -> i32 {
+    match image::keygen(file) {
+        Ok(public) => {
+            println!(
+                "secret key: {}\npublic key: {} ({})",
+                file.display(),
+                image::public_key_path(file).display(),
+                image::hex(public.as_bytes())
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("cairn: {e}");
+            1
+        }
+    }
+}
+
 /// `cairn image verify FILE`: header and checksum here, then the full load (heap
 /// verifier, VM record checks, bytecode verifier over every method) in a child process
 /// (`cairn image verify --loaded FILE`), so whatever the load does cannot touch this
 /// process. 0 pass, 1 fail.
-pub fn verify(file: &Path, max_heap_bytes: usize) -> i32 {
+pub fn verify(file: &Path, trusted: Option<&Path>, max_heap_bytes: usize) -> i32 {
     let Ok(bytes) = read(file) else {
         return FAILED;
     };
@@ -163,6 +245,11 @@ pub fn verify(file: &Path, max_heap_bytes: usize) -> i32 {
         return FAILED;
     }
     println!("header and checksum: ok");
+    match check_signature(file, trusted, FAILED) {
+        Ok(Some(signer)) => println!("signature: ok (signed by {signer})"),
+        Ok(None) => println!("signature: none (unsigned image)"),
+        Err(status) => return status,
+    }
     let child = std::env::current_exe().and_then(|exe| {
         std::process::Command::new(exe)
             .arg("image")

@@ -45,6 +45,10 @@ enum Command {
             value_name = "DIR[:DIR...]"
         )]
         class_path: Option<String>,
+        /// Run an image only if it is signed by this public key (a key file of
+        /// `cairn image keygen`, FILE.pub).
+        #[arg(long = "trusted-key", value_name = "PUBFILE")]
+        trusted_key: Option<PathBuf>,
         /// The class to run: `Name`, `Name.som` or a path to a class file.
         class: String,
         /// Arguments passed to the program.
@@ -76,6 +80,9 @@ enum Command {
         /// Keep the N previous images as FILE.1 (latest) ... FILE.N.
         #[arg(long = "keep", value_name = "N", default_value_t = 0)]
         keep: usize,
+        /// Sign the image with this secret key file (`cairn image keygen`).
+        #[arg(long = "sign-key", value_name = "KEYFILE")]
+        sign_key: Option<PathBuf>,
         /// The image file to write (replaced whole, never left half written).
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
@@ -95,15 +102,25 @@ enum ImageAction {
         limits: Limits,
         file: PathBuf,
     },
-    /// Check the checksum, then load the image in a child process (heap verifier,
-    /// bytecode verifier over every method). Exit status 0 pass, 1 fail.
+    /// Check the checksum and the signature, then load the image in a child process
+    /// (heap verifier, bytecode verifier over every method). Exit status 0 pass, 1 fail.
     Verify {
         #[command(flatten)]
         limits: Limits,
+        /// Fail unless the image is signed by this public key (FILE.pub).
+        #[arg(long = "trusted-key", value_name = "PUBFILE")]
+        trusted_key: Option<PathBuf>,
         /// Internal: this process is the child that loads the image.
         #[arg(long, hide = true)]
         loaded: bool,
         file: PathBuf,
+    },
+    /// Write a new ed25519 key pair: the secret key to FILE, the public key to FILE.pub
+    /// (each 64 hex digits and a newline). Existing files are not overwritten.
+    Keygen {
+        /// The secret key file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
     },
 }
 
@@ -198,11 +215,20 @@ fn main() -> ExitCode {
         Command::Run {
             limits,
             class_path,
+            trusted_key,
             class,
             args,
         } => limits.max_heap_bytes().map_or_else(
             |s| s,
-            |max| run(max, &limits, class_path, class, args, &jit),
+            |max| {
+                let program = Program {
+                    class_path,
+                    trusted_key,
+                    class,
+                    args,
+                };
+                run(max, &limits, program, &jit)
+            },
         ),
         Command::Eval { limits, expression } => limits
             .max_heap_bytes()
@@ -213,6 +239,7 @@ fn main() -> ExitCode {
             boot,
             main,
             keep,
+            sign_key,
             output,
         } => limits.max_heap_bytes().map_or_else(
             |s| s,
@@ -223,6 +250,7 @@ fn main() -> ExitCode {
                     main,
                     output,
                     keep,
+                    sign_key,
                     max_heap_bytes,
                 })
             },
@@ -236,6 +264,7 @@ fn main() -> ExitCode {
             action:
                 ImageAction::Verify {
                     limits,
+                    trusted_key,
                     loaded,
                     file,
                 },
@@ -245,10 +274,13 @@ fn main() -> ExitCode {
                 if loaded {
                     image_cmd::verify_loaded(&file, max)
                 } else {
-                    image_cmd::verify(&file, max)
+                    image_cmd::verify(&file, trusted_key.as_deref(), max)
                 }
             },
         ),
+        Command::Image {
+            action: ImageAction::Keygen { output },
+        } => image_cmd::keygen(&output),
     };
     ExitCode::from(status.clamp(0, 255) as u8)
 }
@@ -307,14 +339,21 @@ fn usage_error(message: &str) -> i32 {
     2
 }
 
-fn run(
-    max_heap: usize,
-    limits: &Limits,
+/// What `cairn run` runs: a class or an image, with its arguments.
+struct Program {
     class_path: Option<String>,
+    trusted_key: Option<PathBuf>,
     class: String,
     args: Vec<String>,
-    jit: &JitConfig,
-) -> i32 {
+}
+
+fn run(max_heap: usize, limits: &Limits, program: Program, jit: &JitConfig) -> i32 {
+    let Program {
+        class_path,
+        trusted_key,
+        class,
+        args,
+    } = program;
     let mut dirs: Vec<PathBuf> = class_path
         .iter()
         .flat_map(|cp| cp.split(':'))
@@ -330,6 +369,7 @@ fn run(
     if image_cmd::is_image_path(&class) {
         return image_cmd::run_image(
             std::path::Path::new(&class),
+            trusted_key.as_deref(),
             dirs,
             args,
             max_heap,
@@ -343,6 +383,9 @@ fn run(
                 jit.print_stats(vm);
             },
         );
+    }
+    if trusted_key.is_some() {
+        return usage_error("--trusted-key applies to images only");
     }
     // `Harness.som` or `dir/Harness.som`: the file's directory joins the class path.
     let path = PathBuf::from(&class);

@@ -159,10 +159,10 @@ fn a_file_that_is_not_an_image_is_refused() {
 #[test]
 fn another_version_or_word_size_is_refused() {
     let mut bytes = sample_image();
-    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
     let e = refusal(&bytes);
-    assert!(matches!(e, ImageError::Version { found: 2 }), "{e:?}");
-    assert!(e.to_string().contains("version 2"), "{e}");
+    assert!(matches!(e, ImageError::Version { found: 3 }), "{e:?}");
+    assert!(e.to_string().contains("version 3"), "{e}");
     let mut bytes = sample_image();
     bytes[12..16].copy_from_slice(&4u32.to_le_bytes());
     let e = refusal(&bytes);

@@ -60,3 +60,17 @@ pub fn built_image(dir: &Path) -> PathBuf {
     assert_eq!(String::from_utf8_lossy(&o.stdout), "boot ran\n");
     out
 }
+
+/// Checks a refusal of the file `path`: status 2, nothing on stdout, one line on stderr
+/// starting `cairn: PATH: `. Answers the text after that prefix.
+pub fn refusal_text(o: &Output, path: &Path, case: &str) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{case}: {stderr}");
+    assert!(o.stdout.is_empty(), "{case}: something ran");
+    let prefix = format!("cairn: {}: ", path.display());
+    assert!(
+        stderr.starts_with(&prefix) && stderr.lines().count() == 1,
+        "{case}: {stderr}"
+    );
+    stderr[prefix.len()..].to_string()
+}

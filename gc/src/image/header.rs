@@ -6,8 +6,16 @@ use super::ImageError;
 
 /// The first eight bytes of every image file.
 pub const MAGIC: [u8; 8] = *b"CAIRNIMG";
-/// The format version this crate writes and reads.
+/// The format version of an unsigned image.
 pub const FORMAT_VERSION: u32 = 1;
+/// The format version of a signed image: the image of version 1 followed by a
+/// [`SIGNATURE_TRAILER_BYTES`] trailer that the header's file length does not count.
+pub const SIGNED_FORMAT_VERSION: u32 = 2;
+/// The first eight bytes of the signature trailer.
+pub const SIGNATURE_MAGIC: [u8; 8] = *b"CAIRNSIG";
+/// Bytes of the signature trailer: magic, the signer's 32-byte ed25519 public key, the
+/// 64-byte signature.
+pub const SIGNATURE_TRAILER_BYTES: usize = 8 + 32 + 64;
 /// Bytes per word in the images this crate reads (the heap's word).
 pub const WORD_BYTES: u32 = 8;
 /// Bytes of the header; the manifest follows it.
@@ -38,8 +46,10 @@ pub struct ImageHeader {
     pub object_bytes: u64,
     /// The identity-hash generator's state.
     pub hash_state: u64,
-    /// BLAKE3 of the file without these 32 bytes.
+    /// BLAKE3 of the file without these 32 bytes (and without a signature trailer).
     pub checksum: [u8; 32],
+    /// Format version 2: a signature trailer follows the `file_bytes` of the image.
+    pub signed: bool,
 }
 
 /// Byte ranges of the sections, checked against the file's length.
@@ -82,9 +92,10 @@ impl ImageHeader {
             });
         }
         let version = u32_at(bytes, 8);
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != SIGNED_FORMAT_VERSION {
             return Err(ImageError::Version { found: version });
         }
+        let signed = version == SIGNED_FORMAT_VERSION;
         let word = u32_at(bytes, 12);
         if word != WORD_BYTES {
             return Err(ImageError::WordSize { found: word });
@@ -103,8 +114,12 @@ impl ImageHeader {
             object_bytes: u64_at(bytes, 80),
             hash_state: u64_at(bytes, 88),
             checksum,
+            signed,
         };
         let found = bytes.len() as u64;
+        if signed {
+            return h.check_signed_length(bytes);
+        }
         if found < h.file_bytes {
             return Err(ImageError::Truncated {
                 found,
@@ -120,11 +135,47 @@ impl ImageHeader {
         Ok(h)
     }
 
+    /// A signed file is the image (`file_bytes`) and then exactly the trailer.
+    fn check_signed_length(self, bytes: &[u8]) -> Result<ImageHeader, ImageError> {
+        let found = bytes.len() as u64;
+        let expected = self
+            .file_bytes
+            .checked_add(SIGNATURE_TRAILER_BYTES as u64)
+            .ok_or_else(|| ImageError::Inconsistent("header: file length out of range".into()))?;
+        if found < expected {
+            return Err(ImageError::Truncated { found, expected });
+        }
+        if found > expected {
+            return Err(ImageError::Inconsistent(format!(
+                "the signed file has {found} bytes, its header says {} and the signature {}",
+                self.file_bytes, SIGNATURE_TRAILER_BYTES
+            )));
+        }
+        if self.file_bytes < HEADER_BYTES as u64 {
+            return Err(ImageError::Inconsistent(
+                "header: a file length shorter than the header".into(),
+            ));
+        }
+        // `file_bytes` is now below the slice's length.
+        let at = self.file_bytes as usize;
+        if bytes[at..at + SIGNATURE_MAGIC.len()] != SIGNATURE_MAGIC {
+            return Err(ImageError::Inconsistent(
+                "the signature trailer does not start with its magic".into(),
+            ));
+        }
+        Ok(self)
+    }
+
     /// The header's bytes, checksum included as it is in `self`.
     pub fn encode(&self) -> [u8; HEADER_BYTES] {
         let mut out = [0; HEADER_BYTES];
         out[..8].copy_from_slice(&MAGIC);
-        out[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        let version = if self.signed {
+            SIGNED_FORMAT_VERSION
+        } else {
+            FORMAT_VERSION
+        };
+        out[8..12].copy_from_slice(&version.to_le_bytes());
         out[12..16].copy_from_slice(&WORD_BYTES.to_le_bytes());
         let fields = [
             self.file_bytes,
@@ -192,7 +243,8 @@ impl ImageHeader {
     }
 }
 
-/// BLAKE3 of `file` without the checksum field. `file` must hold a whole header.
+/// BLAKE3 of `file` without the checksum field. `file` must hold a whole header and
+/// no signature trailer.
 pub(crate) fn checksum(file: &[u8]) -> [u8; 32] {
     let mut hasher = blake3::Hasher::new();
     hasher.update(&file[..CHECKSUM_AT]);
@@ -201,13 +253,18 @@ pub(crate) fn checksum(file: &[u8]) -> [u8; 32] {
 }
 
 /// Recomputes and stores the checksum of an image edited in memory (the tracer, tests,
-/// the fuzz target). Returns false, changing nothing, when `file` is shorter than a
-/// header.
+/// the fuzz target, signing). A file whose version says signed is hashed without its
+/// last [`SIGNATURE_TRAILER_BYTES`] (the trailer, when it is long enough to hold one).
+/// Returns false, changing nothing, when `file` is shorter than a header.
 pub fn reseal(file: &mut [u8]) -> bool {
     if file.len() < HEADER_BYTES {
         return false;
     }
-    let sum = checksum(file);
+    let mut end = file.len();
+    if u32_at(file, 8) == SIGNED_FORMAT_VERSION && end >= HEADER_BYTES + SIGNATURE_TRAILER_BYTES {
+        end -= SIGNATURE_TRAILER_BYTES;
+    }
+    let sum = checksum(&file[..end]);
     file[CHECKSUM_AT..HEADER_BYTES].copy_from_slice(&sum);
     true
 }
@@ -229,6 +286,7 @@ mod tests {
             object_bytes: 16,
             hash_state: 77,
             checksum: [3; 32],
+            signed: false,
         }
     }
 
@@ -274,5 +332,49 @@ mod tests {
         file[CHECKSUM_AT - 1] ^= 1;
         assert_ne!(checksum(&file), sum);
         assert!(!reseal(&mut [0u8; 100]));
+    }
+
+    #[test]
+    fn a_signed_file_is_the_image_and_exactly_the_trailer() {
+        let mut h = sample();
+        h.signed = true;
+        let mut file = h.encode().to_vec();
+        assert_eq!(u32_at(&file, 8), SIGNED_FORMAT_VERSION);
+        file.resize(h.file_bytes as usize, 0);
+        file.extend_from_slice(&SIGNATURE_MAGIC);
+        file.resize(h.file_bytes as usize + SIGNATURE_TRAILER_BYTES, 9);
+        assert_eq!(ImageHeader::decode(&file).unwrap(), h);
+        // The trailer is not hashed.
+        assert!(reseal(&mut file));
+        let sum = checksum(&file[..h.file_bytes as usize]);
+        assert_eq!(file[CHECKSUM_AT..HEADER_BYTES], sum);
+        let last = file.len() - 1;
+        file[last] ^= 1;
+        assert!(reseal(&mut file));
+        assert_eq!(file[CHECKSUM_AT..HEADER_BYTES], sum);
+        // Short, long, without the magic, or a file length below a header: refused.
+        assert!(matches!(
+            ImageHeader::decode(&file[..last]),
+            Err(ImageError::Truncated { .. })
+        ));
+        let mut long = file.clone();
+        long.push(0);
+        assert!(matches!(
+            ImageHeader::decode(&long),
+            Err(ImageError::Inconsistent(_))
+        ));
+        let mut bad = file.clone();
+        bad[h.file_bytes as usize] ^= 1;
+        assert!(matches!(
+            ImageHeader::decode(&bad),
+            Err(ImageError::Inconsistent(_))
+        ));
+        h.file_bytes = 100;
+        let mut tiny = h.encode().to_vec();
+        tiny.resize(100 + SIGNATURE_TRAILER_BYTES, 0);
+        assert!(matches!(
+            ImageHeader::decode(&tiny),
+            Err(ImageError::Inconsistent(_))
+        ));
     }
 }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use super::header::{checksum, ImageHeader};
+use super::header::{checksum, ImageHeader, SIGNATURE_MAGIC};
 use super::ImageError;
 use crate::config::HeapConfig;
 use crate::header::{
@@ -24,6 +24,11 @@ pub struct ImageFile<'a> {
     pub header: ImageHeader,
     /// The manifest's bytes (the VM's JSON).
     pub manifest: &'a [u8],
+    /// What a signature covers: the header (checksum included) and the manifest.
+    pub signed_part: &'a [u8],
+    /// A signed image's trailer after its magic: the signer's public key (32 bytes) and
+    /// the signature (64 bytes). Not checked here: the VM checks it (`vm/src/image/`).
+    pub signature: Option<&'a [u8]>,
     roots: &'a [u8],
     objects: &'a [u8],
 }
@@ -48,6 +53,8 @@ fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
 /// checksum, then the section layout, in that order.
 pub fn read(bytes: &[u8]) -> Result<ImageFile<'_>, ImageError> {
     let header = ImageHeader::decode(bytes)?;
+    // `decode` checked `file_bytes` against the length.
+    let (bytes, trailer) = bytes.split_at(header.file_bytes as usize);
     if checksum(bytes) != header.checksum {
         return Err(ImageError::Checksum);
     }
@@ -55,6 +62,8 @@ pub fn read(bytes: &[u8]) -> Result<ImageFile<'_>, ImageError> {
     Ok(ImageFile {
         header,
         manifest: &bytes[s.manifest.0..s.manifest.1],
+        signed_part: &bytes[..s.manifest.1],
+        signature: header.signed.then(|| &trailer[SIGNATURE_MAGIC.len()..]),
         roots: &bytes[s.roots.0..s.roots.1],
         objects: &bytes[s.objects.0..s.objects.1],
     })

@@ -16,10 +16,14 @@ mod write;
 
 use std::fmt;
 
-pub use header::{reseal, ImageHeader, FORMAT_VERSION, HEADER_BYTES, MAGIC, WORD_BYTES};
+pub use header::{
+    reseal, ImageHeader, FORMAT_VERSION, HEADER_BYTES, MAGIC, SIGNATURE_MAGIC,
+    SIGNATURE_TRAILER_BYTES, SIGNED_FORMAT_VERSION, WORD_BYTES,
+};
 pub use load::{load, load_file, read, ImageFile, LoadedImage};
 
 use crate::error::HeapError;
+use header::SIGNED_FORMAT_VERSION as SIGNED;
 
 /// Why an image file was refused. `Display` gives the message for the operator.
 #[derive(Debug)]
@@ -70,7 +74,7 @@ impl fmt::Display for ImageError {
             ),
             ImageError::Version { found } => write!(
                 f,
-                "unsupported image format version {found} (this VM reads version {FORMAT_VERSION})"
+                "unsupported image format version {found} (this VM reads version {FORMAT_VERSION}, {SIGNED} when signed)"
             ),
             ImageError::WordSize { found } => write!(
                 f,

@@ -153,6 +153,7 @@ impl Heap {
             object_bytes: objects.len() as u64,
             hash_state: self.hash_state,
             checksum: [0; 32],
+            signed: false,
         };
         let mut out = Vec::with_capacity(head.file_bytes as usize);
         out.extend_from_slice(&head.encode());

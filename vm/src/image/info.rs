@@ -25,6 +25,8 @@ pub struct ClassCount {
 pub struct ImageInfo {
     /// The checked header.
     pub header: ImageHeader,
+    /// The signer's public key (hex) and whether the signature verifies; None unsigned.
+    pub signer: Option<(String, bool)>,
     /// The manifest's text (JSON written by the build).
     pub manifest: String,
     /// Objects in the loaded heap.
@@ -42,7 +44,12 @@ pub struct ImageInfo {
 /// Loads `bytes` as a VM would before running it (every check of `Vm::load_image`) and
 /// answers what it holds. Refuses what the loader refuses.
 pub fn image_info(bytes: &[u8], max_heap_bytes: usize) -> Result<ImageInfo, ImageError> {
-    let header = image::read(bytes)?.header;
+    let file = image::read(bytes)?;
+    let header = file.header;
+    let signer = file.signature.map(|trailer| {
+        let verifies = super::sign::check_signature(bytes, None).is_ok();
+        (hex(trailer.get(..32).unwrap_or_default()), verifies)
+    });
     let (mut vm, manifest) = Vm::load_image_with_manifest(bytes, Vec::new(), max_heap_bytes)?;
     let mut counts: HashMap<u32, (u64, u64)> = HashMap::new();
     let (mut objects, mut object_bytes) = (0u64, 0u64);
@@ -69,6 +76,7 @@ pub fn image_info(bytes: &[u8], max_heap_bytes: usize) -> Result<ImageInfo, Imag
     by_class.sort_by(|a, b| b.objects.cmp(&a.objects).then(a.name.cmp(&b.name)));
     Ok(ImageInfo {
         header,
+        signer,
         manifest: String::from_utf8_lossy(&manifest).into_owned(),
         objects,
         object_bytes,
@@ -92,7 +100,11 @@ impl ImageInfo {
         let _ = writeln!(
             out,
             "format version {}, {}-byte words, {} bytes",
-            image::FORMAT_VERSION,
+            if h.signed {
+                image::SIGNED_FORMAT_VERSION
+            } else {
+                image::FORMAT_VERSION
+            },
             image::WORD_BYTES,
             h.file_bytes
         );
@@ -107,6 +119,13 @@ impl ImageInfo {
             h.object_bytes
         );
         let _ = writeln!(out, "checksum (BLAKE3): {}", hex(&h.checksum));
+        let _ = match &self.signer {
+            Some((key, true)) => writeln!(out, "signed: yes (ed25519), signer {key}, verifies"),
+            Some((key, false)) => {
+                writeln!(out, "signed: yes (ed25519), signer {key}, DOES NOT VERIFY")
+            }
+            None => writeln!(out, "signed: no"),
+        };
         let _ = writeln!(out, "manifest:\n{manifest}");
         let _ = writeln!(
             out,

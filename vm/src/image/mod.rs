@@ -4,19 +4,21 @@
 //! `record.rs`); [`Vm::load_image`] loads both back into a VM that runs without booting
 //! the kernel again. `build.rs` makes an image from source directories, deterministically;
 //! `file.rs` writes image files atomically with a history; `info.rs` answers what an
-//! image holds (`cairn image info` and `verify`).
+//! image holds (`cairn image info` and `verify`); `sign.rs` signs images and checks
+//! their signatures (ed25519).
 //!
 //! The record is kept in the heap, as a byte object named by the first image root; the
 //! Oops it mentions are the image roots after it, in the order the record names them.
 //! So the heap's checksum covers it and the heap's relocation moves its Oops.
 //!
 //! This slice saves a VM at rest: no frame on the stack, no other process. The save
-//! gate, processes and signing of issue 13 come later.
+//! gate and processes of issue 13 come later.
 
 mod build;
 mod file;
 mod info;
 mod record;
+mod sign;
 mod tables;
 
 use std::path::PathBuf;
@@ -28,6 +30,10 @@ pub use build::{build_image, class_files, manifest_main, BuildInputs};
 pub use file::{history_path, write_image_file, PAUSE_ENV};
 pub use info::{image_info, ClassCount, ImageInfo};
 use record::{In, Out};
+pub use sign::{
+    check_signature, hex, keygen, public_key_path, read_signing_key, read_verifying_key,
+    sign_image, SignError,
+};
 
 use crate::vm::{Vm, VmError, VmResult};
 
