@@ -99,7 +99,7 @@ impl ImageInfo {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "format version {}, {}-byte words, {} bytes",
+            "format version {}, {}-byte words, {} bytes{}",
             if h.signed {
                 image::SIGNED_FORMAT_VERSION
             } else {
@@ -107,6 +107,19 @@ impl ImageInfo {
             },
             image::WORD_BYTES,
             h.file_bytes
+                + if h.signed {
+                    image::SIGNATURE_TRAILER_BYTES as u64
+                } else {
+                    0
+                },
+            if h.signed {
+                format!(
+                    " (a {}-byte signature trailer included)",
+                    image::SIGNATURE_TRAILER_BYTES
+                )
+            } else {
+                String::new()
+            }
         );
         let _ = writeln!(
             out,
