@@ -1,8 +1,9 @@
 //! Inline fast paths of the special sends, each falling back to the runtime's special
 //! send (docs/design/jit.md §7): SmallInteger `+ - * & < > <= >= = ~=` (and the
-//! immediate-Double ones of `floats`), Array `at:` and `at:put:`, and `==`. They answer what the interpreter's fast paths answer; anything
-//! else goes through `rt_special`, which runs the interpreter's remaining fast paths and
-//! then the send, so both tiers agree by construction.
+//! immediate-Double ones of `floats`), Array `at:` and `at:put:`, and `==`. They answer
+//! what the interpreter's fast paths answer; anything else goes through `rt_special`,
+//! which runs the interpreter's remaining fast paths and then the send, so both tiers
+//! agree by construction.
 
 use cairn_vm::bytecode::Instr;
 use cranelift_codegen::ir::condcodes::IntCC;

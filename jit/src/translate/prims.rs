@@ -54,7 +54,7 @@ impl Translator<'_, '_> {
                 self.guard(inside, slow);
                 let at = self.b.ins().iadd(r, zero_based);
                 let byte = self.b.ins().uload8(I64, mem(), at, self.layout.first_slot);
-                let table = self.vm_load(self.layout.blocks.char_strings);
+                let table = self.vm_load(self.layout.char_strings);
                 let offset = self.b.ins().ishl_imm_u(byte, 3);
                 let entry = self.b.ins().iadd(table, offset);
                 self.b.ins().load(I64, mem(), entry, 0)

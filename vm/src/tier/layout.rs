@@ -60,9 +60,6 @@ pub struct BlockOffsets {
     pub methods_base: i32,
     /// See `methods_base`.
     pub methods_len: i32,
-    /// Offset in `Vm` of the address of the 256 shared one-character Strings
-    /// (`charAt:`'s answers), by byte.
-    pub char_strings: i32,
     /// Offset in `Vm` of `State::swaps` (u64: 0 until the first `become:`).
     pub swaps: i32,
     /// Offset in `Vm` of the block-call counter (u64).
@@ -118,7 +115,6 @@ impl BlockOffsets {
         BlockOffsets {
             methods_base: offset_of!(Vm, tier.methods_base) as i32,
             methods_len: offset_of!(Vm, tier.methods_len) as i32,
-            char_strings: offset_of!(Vm, tier.char_strings) as i32,
             swaps: offset_of!(Vm, s.swaps) as i32,
             block_calls: offset_of!(Vm, tier.block_calls) as i32,
             closure_key: offset_of!(MethodInfo, closure_key) as i32,
@@ -179,6 +175,9 @@ pub struct TierLayout {
     pub alloc_cursor: usize,
     /// See `alloc_cursor`.
     pub alloc_limit: usize,
+    /// Offset in `Vm` of the address of the 256 shared one-character Strings
+    /// (`charAt:`'s answers), by byte.
+    pub char_strings: i32,
     /// The closure classes by argument count (3 stands for 3 and more), as
     /// `Vm::make_closure` picks them.
     pub closure_classes: [u32; 4],
@@ -189,6 +188,7 @@ pub struct TierLayout {
 impl TierLayout {
     /// The layout of `vm`.
     pub fn of(vm: &Vm) -> TierLayout {
+        let (alloc_cursor, alloc_limit) = vm.heap.alloc_addresses();
         TierLayout {
             stack_base: offset_of!(Vm, s.stack_base) as i32,
             nil: offset_of!(Vm, s.specials.nil) as i32,
@@ -206,8 +206,9 @@ impl TierLayout {
             header: HeaderFacts::of(),
             small_integer_class: cairn_gc::ClassIndex::SMALL_INTEGER.0,
             barrier: vm.heap.barrier_info(),
-            alloc_cursor: vm.heap.alloc_addresses().0,
-            alloc_limit: vm.heap.alloc_addresses().1,
+            alloc_cursor,
+            alloc_limit,
+            char_strings: offset_of!(Vm, tier.char_strings) as i32,
             closure_classes: vm.s.known.blocks,
             runtime: RuntimeTable::get(),
         }
