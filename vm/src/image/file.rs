@@ -110,8 +110,9 @@ fn write_synced(path: &Path, bytes: &[u8], steps: &mut Steps) -> io::Result<()> 
 }
 
 /// Moves the history up by one and keeps the current target as `target.1` (unless `.1`
-/// is already that image): renames from the oldest down, then a hard link (a copy where links fail) of the target under a
-/// temporary name renamed to `.1`, so the target itself never goes missing.
+/// is already that image): renames from the oldest down, then a hard link (a copy where
+/// links fail) of the target under a temporary name renamed to `.1`, so the target
+/// itself never goes missing.
 fn keep_history(target: &Path, keep: usize, steps: &mut Steps) -> io::Result<()> {
     if keep == 0 || !target.exists() || same_image(target, &history_path(target, 1)) {
         return Ok(());
